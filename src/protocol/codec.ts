@@ -1,0 +1,68 @@
+import iconv from 'iconv-lite';
+import { UsageError } from '../errors.js';
+
+/**
+ * Text encodings on the wire. iconv-lite knows far more than Node's TextDecoder
+ * (gbk, gb18030, big5, shift_jis, euc-kr, koi8-r, cp437, ...) and can *encode* them too,
+ * which the tutorial's gbk replies need.
+ */
+export const DEFAULT_ENCODING = 'utf-8';
+
+const EXAMPLE_ENCODINGS = ['utf-8', 'gbk', 'gb18030', 'big5', 'shift_jis', 'euc-kr', 'latin1', 'utf-16le'];
+
+/** Returns the encoding name as given (lower-cased) or throws a usage error naming valid ones. */
+export function checkEncoding(name: string): string {
+  const normalized = name.trim().toLowerCase();
+  if (normalized === '' || !iconv.encodingExists(normalized)) {
+    throw new UsageError(
+      `Unknown encoding "${name}": use one that iconv-lite knows, such as ${EXAMPLE_ENCODINGS.join(', ')}`,
+      'ROCKET_ERR_ENCODING',
+    );
+  }
+  return normalized;
+}
+
+export function isKnownEncoding(name: string): boolean {
+  return name.trim() !== '' && iconv.encodingExists(name.trim().toLowerCase());
+}
+
+const UTF8_NAMES = new Set(['utf-8', 'utf8']);
+
+/** Encodes text; UTF-8 goes through Buffer directly since it is the hot path. */
+export function encodeText(text: string, encoding: string): Buffer {
+  if (UTF8_NAMES.has(encoding)) return Buffer.from(text, 'utf8');
+  return iconv.encode(text, encoding);
+}
+
+/**
+ * A streaming decoder: bytes of a multi-byte character split across chunks are held
+ * until the rest arrives, so a character is never garbled by TCP segmentation or by
+ * datagram boundaries. Invalid bytes come out as U+FFFD.
+ */
+export interface TextDecoderStream {
+  write(chunk: Buffer): string;
+  /** Flushes held bytes (an incomplete character becomes U+FFFD). */
+  end(): string;
+}
+
+export function createTextDecoder(encoding: string): TextDecoderStream {
+  const decoder = iconv.getDecoder(encoding, { stripBOM: false });
+  return {
+    write: (chunk) => decoder.write(chunk),
+    end: () => decoder.end() ?? '',
+  };
+}
+
+/** Send and receive encodings of one connection; the tutorial's programs use different ones. */
+export interface EncodingPair {
+  send: string;
+  recv: string;
+}
+
+export function resolveEncodings(opts: { encoding?: string; sendEncoding?: string; recvEncoding?: string }): EncodingPair {
+  const base = checkEncoding(opts.encoding ?? DEFAULT_ENCODING);
+  return {
+    send: opts.sendEncoding ? checkEncoding(opts.sendEncoding) : base,
+    recv: opts.recvEncoding ? checkEncoding(opts.recvEncoding) : base,
+  };
+}

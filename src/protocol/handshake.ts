@@ -1,0 +1,18 @@
+/**
+ * How two rockets find each other without disturbing anyone else.
+ *
+ * 1. A room speaks first: its greeting is a readable line that starts with GREETING_PREFIX,
+ *    so nc and telnet users see a normal welcome.
+ * 2. A rocket client that sees that prefix answers with the UPGRADE_REQUEST line. A client
+ *    that sees anything else (or nothing) stays plain text and sends only what is typed.
+ * 3. The room answers UPGRADE_ACCEPT on its own line; every byte after it is frames.
+ *    Text lines the room sent before that (room traffic racing the upgrade) stay text.
+ */
+export const PROTOCOL_VERSION = 1;
+export const GREETING_PREFIX = `*** rocket/${PROTOCOL_VERSION} `;
+export const UPGRADE_REQUEST = `ROCKET/${PROTOCOL_VERSION} HELLO`;
+export const UPGRADE_ACCEPT = `ROCKET/${PROTOCOL_VERSION} OK`;
+
+export function isRocketGreeting(line: string): boolean {
+  return line.startsWith(GREETING_PREFIX);
+}

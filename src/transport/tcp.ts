@@ -1,0 +1,78 @@
+import net from 'node:net';
+import { RocketError } from '../errors.js';
+import { describeConnectError, describeListenError } from './socket-errors.js';
+
+export interface TcpListenOptions {
+  /** Address to bind; undefined binds every interface, IPv6 and IPv4 where the machine has both. */
+  host?: string;
+  port: number;
+}
+
+/**
+ * Binds a TCP server. Without a host Node binds `::` with dual-stack, so IPv4 clients
+ * arrive as well (as ::ffff:a.b.c.d); on a machine without IPv6 it falls back to 0.0.0.0.
+ */
+export function listenTcp(options: TcpListenOptions, onConnection?: (socket: net.Socket) => void): Promise<net.Server> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer({ noDelay: true }, onConnection);
+    const onError = (err: Error): void => {
+      server.close();
+      reject(describeListenError(err, options.host, options.port, 'tcp'));
+    };
+    server.once('error', onError);
+    server.listen({ host: options.host, port: options.port }, () => {
+      server.off('error', onError);
+      resolve(server);
+    });
+  });
+}
+
+export interface TcpConnectOptions {
+  host: string;
+  port: number;
+  /** Give up after this long without a completed handshake; default 10 s. */
+  timeoutMs?: number;
+  /** Local address to bind before connecting (e.g. 127.0.0.2). */
+  localAddress?: string;
+}
+
+/** Opens a TCP connection, or rejects with a RocketError that says why not. */
+export function connectTcp(options: TcpConnectOptions): Promise<net.Socket> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({
+      host: options.host,
+      port: options.port,
+      noDelay: true,
+      localAddress: options.localAddress,
+    });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(
+        describeConnectError(
+          new RocketError('ROCKET_ERR_TIMEOUT', 'timeout'),
+          options.host,
+          options.port,
+          'tcp',
+        ),
+      );
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.off('error', onError);
+      resolve(socket);
+    });
+    const onError = (err: Error): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(describeConnectError(err, options.host, options.port, 'tcp'));
+    };
+    socket.once('error', onError);
+  });
+}
+
+/** "host:port" of the far end, with IPv4-mapped IPv6 shown as plain IPv4. */
+export function remoteLabel(socket: net.Socket): string {
+  const address = (socket.remoteAddress ?? '?').replace(/^::ffff:/, '');
+  return address.includes(':') ? `[${address}]:${socket.remotePort}` : `${address}:${socket.remotePort}`;
+}
