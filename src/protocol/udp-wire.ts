@@ -41,3 +41,6 @@ export interface UdpPong {
   seq: number;
   ts: number;
 }
+
+/** The longest message text carried in one datagram, leaving room for the JSON around it. */
+export const MAX_UDP_TEXT_BYTES = 1000;

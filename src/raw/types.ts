@@ -5,17 +5,38 @@ export interface RawStats {
   bytesSent: number;
   bytesReceived: number;
   durationMs: number;
+  /** UDP only: datagrams thrown away because the output could not keep up (the buffer cap was hit). */
+  datagramsDropped?: number;
+}
+
+/** One end of a connection or the sender of a datagram. */
+export interface RawPeer {
+  address: string;
+  port: number;
 }
 
 export interface RawCommonOptions {
   /** Use UDP datagrams instead of a TCP stream. */
   udp?: boolean;
-  /** Bytes to send: default process.stdin. */
+  /**
+   * Bytes to send: default standard input, read in large chunks (a regular file on stdin is
+   * read 256 KiB at a time). Passing `process.stdin` is the same as leaving it out.
+   */
   input?: Readable;
-  /** Where received bytes go: default process.stdout. */
+  /**
+   * Where received bytes go: default process.stdout. Any other stream is ended when the
+   * transfer is over; process.stdout and process.stderr are never ended.
+   */
   output?: Writable;
   /** Where the progress line goes (bytes, rate); none when undefined. */
   progress?: Writable;
+  /**
+   * After the end of input, wait at most this long for the peer (nc -q); default: until the
+   * peer closes (TCP) or forever (UDP, which has no close: stop it with the signal).
+   */
+  quitAfterEofMs?: number;
+  /** Aborting ends the transfer at once (the promise resolves with what was moved so far). */
+  signal?: AbortSignal;
 }
 
 export interface RawConnectOptions extends RawCommonOptions {
@@ -23,18 +44,30 @@ export interface RawConnectOptions extends RawCommonOptions {
   port: number;
   /** Give up connecting after this long. */
   connectTimeoutMs?: number;
-  /** After the end of input, wait at most this long for the peer (nc -q); default: until the peer closes. */
-  quitAfterEofMs?: number;
+  /**
+   * TCP: end as soon as the peer closes its sending half, even if input continues. Default:
+   * true when input is a terminal (a person typing wants to be told the server hung up),
+   * false otherwise (half-close is symmetric: the rest of the input is still sent, like nc).
+   */
+  exitOnPeerEnd?: boolean;
 }
 
 export interface RawListenOptions extends RawCommonOptions {
   /** Address to bind; default every interface (IPv6 and IPv4). */
   host?: string;
   port: number;
-  /** Serve the next connection after one ends, instead of exiting (nc -k). */
+  /**
+   * TCP: serve the next connection after one ends, instead of exiting (nc -k). Connections
+   * that arrive while one is being served wait in a short queue, like nc -k's listen backlog.
+   */
   keepOpen?: boolean;
   /** Called once the socket is bound, with the real port (useful with port 0). */
-  onListening?: (address: { address: string; port: number }) => void;
-  /** Aborting stops listening and closes the current connection. */
-  signal?: AbortSignal;
+  onListening?: (address: RawPeer) => void;
+  /** TCP: called when a connection starts being served; UDP: when a new peer is first heard from. */
+  onConnection?: (peer: RawPeer) => void;
+  /**
+   * With keepOpen, a connection that fails (e.g. reset by its peer) does not stop the
+   * listener: its error goes here instead (dropped when this is not set).
+   */
+  onConnectionError?: (error: Error) => void;
 }

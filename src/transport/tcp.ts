@@ -6,6 +6,10 @@ export interface TcpListenOptions {
   /** Address to bind; undefined binds every interface, IPv6 and IPv4 where the machine has both. */
   host?: string;
   port: number;
+  /** Keep our sending half open after the peer's FIN (raw mode's half-close); default false. */
+  allowHalfOpen?: boolean;
+  /** Accept connections without reading from them until resumed (raw mode queues them); default false. */
+  pauseOnConnect?: boolean;
 }
 
 /**
@@ -14,7 +18,14 @@ export interface TcpListenOptions {
  */
 export function listenTcp(options: TcpListenOptions, onConnection?: (socket: net.Socket) => void): Promise<net.Server> {
   return new Promise((resolve, reject) => {
-    const server = net.createServer({ noDelay: true }, onConnection);
+    const server = net.createServer(
+      {
+        noDelay: true,
+        allowHalfOpen: options.allowHalfOpen ?? false,
+        pauseOnConnect: options.pauseOnConnect ?? false,
+      },
+      onConnection,
+    );
     const onError = (err: Error): void => {
       server.close();
       reject(describeListenError(err, options.host, options.port, 'tcp'));
@@ -34,6 +45,8 @@ export interface TcpConnectOptions {
   timeoutMs?: number;
   /** Local address to bind before connecting (e.g. 127.0.0.2). */
   localAddress?: string;
+  /** Keep our sending half open after the peer's FIN (raw mode's half-close); default false. */
+  allowHalfOpen?: boolean;
 }
 
 /** Opens a TCP connection, or rejects with a RocketError that says why not. */
@@ -45,6 +58,7 @@ export function connectTcp(options: TcpConnectOptions): Promise<net.Socket> {
       port: options.port,
       noDelay: true,
       localAddress: options.localAddress,
+      allowHalfOpen: options.allowHalfOpen ?? false,
     });
     const timer = setTimeout(() => {
       socket.destroy();

@@ -1,0 +1,154 @@
+import { RecentIds } from '../protocol/recent-ids.js';
+import { createTextDecoder, type EncodingPair, encodeText, type TextDecoderStream } from '../protocol/codec.js';
+import type { ByeEvent, ChatEvent } from '../protocol/events.js';
+import { GREETING_PREFIX, PROTOCOL_VERSION } from '../protocol/handshake.js';
+import { LineSplitter } from '../protocol/line-splitter.js';
+import { encodeDatagram, MAX_UDP_TEXT_BYTES } from '../protocol/udp-wire.js';
+import type { Link } from '../transport/types.js';
+import type { Member } from './member.js';
+import type { RenderedEvent } from './rendered-event.js';
+import type { Room } from './room.js';
+
+/** Bigger than this, a datagram is fragmented or dropped on real paths; tell the peer instead. */
+const MAX_OUTGOING_DATAGRAM = 60_000;
+
+/**
+ * One UDP peer in a room, known by the address and port its datagrams come from (the
+ * tutorial's "meatballs"). A plain peer (nc -u, the tutorial's client) sends text: each
+ * datagram ends a message even without a newline. A rocket sends JSON datagrams with ids,
+ * which are acknowledged, and retransmissions are recognised and not said twice.
+ */
+export class DatagramSession implements Member {
+  nick = '';
+  readonly label: string;
+  lastHeard = Date.now();
+  private encodings: EncodingPair;
+  private decoder: TextDecoderStream;
+  private readonly splitter = new LineSplitter(MAX_UDP_TEXT_BYTES * 4);
+  private readonly said = new RecentIds(1000);
+  private closed = false;
+
+  constructor(
+    private readonly room: Room,
+    private readonly link: Link,
+    readonly kind: 'plain' | 'rocket',
+    encodings: EncodingPair,
+    private readonly roomAddress: string,
+  ) {
+    this.label = link.label;
+    this.encodings = { ...encodings };
+    this.decoder = createTextDecoder(encodings.recv);
+  }
+
+  start(): void {
+    this.room.attach(this);
+    if (this.kind === 'plain') {
+      const members = this.room.who();
+      this.writeText(
+        `${GREETING_PREFIX}room ${this.room.name} at ${this.roomAddress} (udp). You are ${this.nick}: ` +
+          'set your nickname with /nick NAME; /help lists the commands.',
+      );
+      this.writeText(`*** In the room: ${members.length > 0 ? members.join(', ') : 'nobody else yet'}`);
+      this.room.join(this);
+    }
+  }
+
+  /** A text datagram from a plain peer. */
+  receiveText(datagram: Buffer): void {
+    this.lastHeard = Date.now();
+    const { lines, overflows } = this.splitter.push(this.decoder.write(datagram));
+    for (const length of overflows) this.refuseLong(length);
+    const tail = this.splitter.takePending();
+    for (const line of tail === undefined ? lines : [...lines, tail]) {
+      if (Buffer.byteLength(line) > MAX_UDP_TEXT_BYTES) this.refuseLong(line.length);
+      else this.room.input(this, line);
+    }
+  }
+
+  /** A JSON datagram from a rocket. */
+  receiveRequest(request: Record<string, unknown>): void {
+    this.lastHeard = Date.now();
+    switch (request.type) {
+      case 'hello':
+        this.room.join(this, typeof request.nick === 'string' ? request.nick : undefined);
+        this.send({ type: 'welcome', nick: this.nick, room: this.room.name, version: PROTOCOL_VERSION, members: this.room.who() });
+        return;
+      case 'say': {
+        if (typeof request.text !== 'string' || typeof request.id !== 'string' || request.id.length > 64) return;
+        // A retransmission after a lost ack: acknowledge again, say nothing twice.
+        if (!this.said.has(request.id)) {
+          this.said.add(request.id);
+          if (Buffer.byteLength(request.text) > MAX_UDP_TEXT_BYTES) this.refuseLong(request.text.length);
+          else this.room.input(this, request.text, request.id);
+        }
+        this.link.write(encodeDatagram({ type: 'ack', id: request.id }));
+        return;
+      }
+      case 'quit':
+        this.room.input(this, typeof request.text === 'string' && request.text ? `/quit ${request.text}` : '/quit');
+        return;
+      case 'ping':
+        this.link.write(encodeDatagram({ type: 'pong', seq: request.seq, ts: request.ts }));
+        return;
+      default:
+        return;
+    }
+  }
+
+  deliver(event: ChatEvent, rendered: RenderedEvent): void {
+    if (this.closed) return;
+    const bytes = this.kind === 'rocket' ? rendered.datagram() : rendered.bytes(this.encodings.send);
+    if (bytes === undefined) return;
+    if (bytes.length > MAX_OUTGOING_DATAGRAM) {
+      const from = event.type === 'message' ? ` from ${event.from}` : '';
+      this.send({ type: 'info', text: `a message${from} was too long for UDP; join over TCP to read it` });
+      return;
+    }
+    this.link.write(bytes);
+  }
+
+  close(goodbye: ByeEvent): void {
+    if (this.closed) return;
+    this.send(goodbye);
+    this.closed = true;
+  }
+
+  /** The peer went silent for too long, or the room dropped it. */
+  expire(reason: string): void {
+    this.room.leave(this, reason);
+    this.closed = true;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  setEncoding(encoding: string): string {
+    this.encodings = { send: encoding, recv: encoding };
+    this.decoder = createTextDecoder(encoding);
+    return `the room now reads and writes ${encoding} for you`;
+  }
+
+  describeEncoding(): string {
+    const { send, recv } = this.encodings;
+    return send === recv
+      ? `the room reads and writes ${send} for you; /encoding NAME changes it`
+      : `the room reads ${recv} from you and writes ${send} to you; /encoding NAME sets both`;
+  }
+
+  private send(event: ChatEvent): void {
+    this.room.sendTo(this, event);
+  }
+
+  private refuseLong(length: number): void {
+    this.send({
+      type: 'error',
+      code: 'too-long',
+      text: `message of ${length} characters not sent: over UDP the limit is ${MAX_UDP_TEXT_BYTES} bytes; split it, or use TCP`,
+    });
+  }
+
+  private writeText(text: string): void {
+    this.link.write(encodeText(`${text}\n`, this.encodings.send));
+  }
+}

@@ -1,0 +1,21 @@
+import type { ByeEvent, ChatEvent } from '../protocol/events.js';
+import type { RenderedEvent } from './rendered-event.js';
+
+/** Anyone in a room: a TCP or UDP connection, or the person at the server's own terminal. */
+export interface Member {
+  /** Set by the room: a guest name at first, then what /nick or a login chose. */
+  nick: string;
+  /** Where the member is, for logs: an address, or "local". */
+  readonly label: string;
+  /** Hands an event to the member; `rendered` carries the shared wire forms. */
+  deliver(event: ChatEvent, rendered: RenderedEvent): void;
+  /** The room is done with this member: say goodbye and close. */
+  close(goodbye: ByeEvent): void;
+  /**
+   * Changes how text is decoded and encoded for this member (`/encoding`); returns the
+   * sentence to tell the member. Absent where the encoding is fixed.
+   */
+  setEncoding?(encoding: string): string;
+  /** The member's encodings, for `/encoding` without a name. */
+  describeEncoding?(): string;
+}

@@ -1,0 +1,47 @@
+import { encodeText } from '../protocol/codec.js';
+import type { ChatEvent } from '../protocol/events.js';
+import { encodeFrame } from '../protocol/frame.js';
+import { renderEvent } from '../protocol/render.js';
+import { encodeDatagram } from '../protocol/udp-wire.js';
+
+/**
+ * One event on its way to many members. Each wire form (a text line per encoding, a
+ * frame for rockets) is made once and shared, so a broadcast to a thousand utf-8 clients
+ * encodes once, not a thousand times.
+ */
+export class RenderedEvent {
+  private line: string | undefined | null = null;
+  private readonly textBytes = new Map<string, Buffer>();
+  private frameBytes: Buffer | undefined;
+  private datagramBytes: Buffer | undefined;
+
+  constructor(readonly event: ChatEvent) {}
+
+  /** The line a person reads, or undefined when the event has no text form (acks). */
+  text(): string | undefined {
+    if (this.line === null) this.line = renderEvent(this.event);
+    return this.line;
+  }
+
+  /** The text line with its newline, in the given encoding. */
+  bytes(encoding: string): Buffer | undefined {
+    let bytes = this.textBytes.get(encoding);
+    if (bytes === undefined) {
+      const line = this.text();
+      if (line === undefined) return undefined;
+      bytes = encodeText(`${line}\n`, encoding);
+      this.textBytes.set(encoding, bytes);
+    }
+    return bytes;
+  }
+
+  frame(): Buffer {
+    this.frameBytes ??= encodeFrame(this.event);
+    return this.frameBytes;
+  }
+
+  datagram(): Buffer {
+    this.datagramBytes ??= encodeDatagram(this.event);
+    return this.datagramBytes;
+  }
+}

@@ -1,0 +1,290 @@
+import { createTextDecoder, type EncodingPair, encodeText, type TextDecoderStream } from '../protocol/codec.js';
+import type { ByeEvent, ChatEvent, ClientRequest } from '../protocol/events.js';
+import { encodeFrame, FrameDecoder } from '../protocol/frame.js';
+import { GREETING_PREFIX, PROTOCOL_VERSION, UPGRADE_ACCEPT, UPGRADE_REQUEST } from '../protocol/handshake.js';
+import { LineSplitter } from '../protocol/line-splitter.js';
+import type { Link } from '../transport/types.js';
+import type { Member } from './member.js';
+import type { RenderedEvent } from './rendered-event.js';
+import type { Room } from './room.js';
+
+export interface StreamSessionOptions {
+  /** Wire encodings for a plain client until it says /encoding. */
+  encodings: EncodingPair;
+  /** "host:port" of the room, for the greeting. */
+  roomAddress: string;
+  /** A plain client's text without a newline counts as a message after this pause. */
+  idleFlushMs?: number;
+  /** A client that says nothing is announced after this long (a rocket announces itself at once). */
+  joinDelayMs?: number;
+  /** The longest line or frame accepted, in characters/bytes. */
+  maxMessageBytes?: number;
+  /** A member whose unsent output passes this is too far behind and is dropped. */
+  maxQueuedBytes?: number;
+}
+
+const UPGRADE_BYTES = Buffer.from(`${UPGRADE_REQUEST}\n`, 'latin1');
+const UPGRADE_BYTES_CRLF = Buffer.from(`${UPGRADE_REQUEST}\r\n`, 'latin1');
+
+type Mode = 'detect' | 'plain' | 'rocket' | 'closed';
+
+/**
+ * One stream connection (TCP) in a room. It starts by greeting in text; a rocket that
+ * answers the greeting with the upgrade line switches the connection to frames, anything
+ * else is a plain client (nc, telnet, a Python socket program) talking text in its own
+ * encoding.
+ */
+export class StreamSession implements Member {
+  nick = '';
+  readonly label: string;
+  private mode: Mode = 'detect';
+  private encodings: EncodingPair;
+  private decoder: TextDecoderStream;
+  private readonly splitter: LineSplitter;
+  private frames: FrameDecoder | undefined;
+  private detectBytes: Buffer = Buffer.alloc(0);
+  private idleTimer: NodeJS.Timeout | undefined;
+  private joinTimer: NodeJS.Timeout | undefined;
+  private readonly idleFlushMs: number;
+  private readonly maxMessageBytes: number;
+  private readonly maxQueuedBytes: number;
+
+  constructor(
+    private readonly room: Room,
+    private readonly link: Link,
+    private readonly options: StreamSessionOptions,
+  ) {
+    this.label = link.label;
+    this.encodings = { ...options.encodings };
+    this.decoder = createTextDecoder(this.encodings.recv);
+    this.idleFlushMs = options.idleFlushMs ?? 300;
+    this.maxMessageBytes = options.maxMessageBytes ?? 64 * 1024;
+    this.maxQueuedBytes = options.maxQueuedBytes ?? 8 * 1024 * 1024;
+    this.splitter = new LineSplitter(this.maxMessageBytes);
+  }
+
+  /** Greets the new connection; call once, right after it is accepted. */
+  start(): void {
+    this.room.attach(this);
+    const members = this.room.who();
+    this.writeText(
+      `${GREETING_PREFIX}room ${this.room.name} at ${this.options.roomAddress}. You are ${this.nick}: ` +
+        'set your nickname with /nick NAME; /help lists the commands.',
+    );
+    this.writeText(`*** In the room: ${members.length > 0 ? members.join(', ') : 'nobody else yet'}`);
+    this.joinTimer = setTimeout(() => this.room.join(this), this.options.joinDelayMs ?? 500);
+    this.joinTimer.unref();
+  }
+
+  /** Bytes from the peer. */
+  receive(chunk: Buffer): void {
+    switch (this.mode) {
+      case 'detect':
+        this.detect(chunk);
+        return;
+      case 'plain':
+        this.receiveText(chunk);
+        return;
+      case 'rocket':
+        this.receiveFrames(chunk);
+        return;
+      case 'closed':
+        return;
+    }
+  }
+
+  /** The peer finished sending (FIN): whatever it typed last still counts, then it leaves. */
+  peerEnded(): void {
+    if (this.mode === 'closed') return;
+    if (this.mode === 'detect') this.becomePlain();
+    if (this.mode === 'plain') this.flushText(true);
+    this.room.leave(this, 'quit');
+    this.finish();
+    this.link.end();
+  }
+
+  /** The connection is gone (closed, reset, timed out). */
+  lost(reason?: string): void {
+    if (this.mode === 'closed') return;
+    if (this.mode === 'detect') this.becomePlain();
+    if (this.mode === 'plain') this.flushText(true);
+    this.room.leave(this, reason ?? 'connection closed');
+    this.finish();
+  }
+
+  deliver(event: ChatEvent, rendered: RenderedEvent): void {
+    if (this.mode === 'closed') return;
+    if (this.mode === 'rocket') {
+      this.link.write(rendered.frame());
+    } else {
+      const bytes = rendered.bytes(this.encodings.send);
+      if (bytes !== undefined) this.link.write(bytes);
+    }
+    if (this.link.queuedBytes > this.maxQueuedBytes) this.dropSlowReader();
+  }
+
+  close(goodbye: ByeEvent): void {
+    if (this.mode === 'closed') return;
+    this.room.sendTo(this, goodbye);
+    this.finish();
+    this.link.end();
+  }
+
+  setEncoding(encoding: string): string {
+    if (this.mode === 'plain') this.flushText(false);
+    this.encodings = { send: encoding, recv: encoding };
+    this.decoder = createTextDecoder(encoding);
+    return `the room now reads and writes ${encoding} for you`;
+  }
+
+  describeEncoding(): string {
+    const { send, recv } = this.encodings;
+    return send === recv
+      ? `the room reads and writes ${send} for you; /encoding NAME changes it`
+      : `the room reads ${recv} from you and writes ${send} to you; /encoding NAME sets both`;
+  }
+
+  private detect(chunk: Buffer): void {
+    this.detectBytes = this.detectBytes.length === 0 ? chunk : Buffer.concat([this.detectBytes, chunk]);
+    for (const magic of [UPGRADE_BYTES, UPGRADE_BYTES_CRLF]) {
+      const n = Math.min(magic.length, this.detectBytes.length);
+      if (!this.detectBytes.subarray(0, n).equals(magic.subarray(0, n))) continue;
+      if (this.detectBytes.length < magic.length) {
+        this.armIdleTimer(); // might still be a plain client that typed "ROCK" and paused
+        return;
+      }
+      const rest = this.detectBytes.subarray(magic.length);
+      this.detectBytes = Buffer.alloc(0);
+      this.becomeRocket(rest);
+      return;
+    }
+    this.becomePlain();
+  }
+
+  private becomePlain(): void {
+    this.mode = 'plain';
+    const held = this.detectBytes;
+    this.detectBytes = Buffer.alloc(0);
+    if (held.length > 0) this.receiveText(held);
+  }
+
+  private becomeRocket(rest: Buffer): void {
+    this.mode = 'rocket';
+    this.clearIdleTimer();
+    this.frames = new FrameDecoder(this.maxMessageBytes + 1024);
+    this.link.write(Buffer.from(`${UPGRADE_ACCEPT}\n`, 'latin1'));
+    if (rest.length > 0) this.receiveFrames(rest);
+  }
+
+  private receiveText(chunk: Buffer): void {
+    const { lines, overflows } = this.splitter.push(this.decoder.write(chunk));
+    for (const length of overflows) this.refuseLong(length);
+    for (const line of lines) this.room.input(this, line);
+    if (this.mode === 'plain' && this.splitter.pendingText !== '') this.armIdleTimer();
+    else this.clearIdleTimer();
+  }
+
+  /** Text that waited without a newline is a message of its own (the tutorial's client). */
+  private flushText(final: boolean): void {
+    this.clearIdleTimer();
+    if (final) {
+      const tail = this.decoder.end();
+      if (tail) this.splitter.push(tail);
+    }
+    const line = this.splitter.takePending();
+    if (line !== undefined) this.room.input(this, line);
+  }
+
+  private receiveFrames(chunk: Buffer): void {
+    let requests: unknown[];
+    try {
+      requests = this.frames!.push(chunk);
+    } catch (err) {
+      this.room.sendTo(this, { type: 'error', code: 'protocol', text: err instanceof Error ? err.message : String(err) });
+      this.room.leave(this, 'protocol error');
+      this.finish();
+      this.link.end();
+      return;
+    }
+    for (const request of requests) {
+      if (this.mode !== 'rocket') return;
+      this.handleRequest(request as ClientRequest);
+    }
+  }
+
+  private handleRequest(request: ClientRequest): void {
+    switch (request?.type) {
+      case 'hello': {
+        this.clearJoinTimer();
+        this.room.join(this, typeof request.nick === 'string' ? request.nick : undefined);
+        this.room.sendTo(this, {
+          type: 'welcome',
+          nick: this.nick,
+          room: this.room.name,
+          version: PROTOCOL_VERSION,
+          members: this.room.who(),
+        });
+        return;
+      }
+      case 'say': {
+        if (typeof request.text !== 'string') return;
+        const id = typeof request.id === 'string' && request.id.length <= 64 ? request.id : undefined;
+        this.room.input(this, request.text, id);
+        if (id !== undefined && this.mode === 'rocket') this.link.write(encodeFrame({ type: 'ack', id }));
+        return;
+      }
+      case 'quit':
+        this.room.input(this, request.text ? `/quit ${request.text}` : '/quit');
+        return;
+      case 'ping':
+        this.link.write(encodeFrame({ type: 'pong', seq: request.seq }));
+        return;
+      default:
+        return; // unknown requests are ignored so newer clients can talk to this room
+    }
+  }
+
+  private refuseLong(length: number): void {
+    this.room.sendTo(this, {
+      type: 'error',
+      code: 'too-long',
+      text: `message of ${length} characters not sent: the limit is ${this.maxMessageBytes}`,
+    });
+  }
+
+  private dropSlowReader(): void {
+    this.room.leave(this, 'too far behind: not reading');
+    this.finish();
+    this.link.destroy();
+  }
+
+  private writeText(text: string): void {
+    this.link.write(encodeText(`${text}\n`, this.encodings.send));
+  }
+
+  private armIdleTimer(): void {
+    this.clearIdleTimer();
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.mode === 'detect') this.becomePlain();
+      if (this.mode === 'plain') this.flushText(false);
+    }, this.idleFlushMs);
+    this.idleTimer.unref();
+  }
+
+  private clearIdleTimer(): void {
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+  }
+
+  private clearJoinTimer(): void {
+    if (this.joinTimer !== undefined) clearTimeout(this.joinTimer);
+    this.joinTimer = undefined;
+  }
+
+  private finish(): void {
+    this.mode = 'closed';
+    this.clearIdleTimer();
+    this.clearJoinTimer();
+  }
+}

@@ -1,0 +1,92 @@
+import readline from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import type { ChatEvent } from '../protocol/events.js';
+import { renderEvent } from '../protocol/render.js';
+import { sanitizeText } from '../protocol/sanitize.js';
+
+export interface ChatConsoleOptions {
+  input: Readable & { isTTY?: boolean };
+  output: Writable & { isTTY?: boolean };
+  /** One JSON object per event per line, for scripts. */
+  json: boolean;
+  /** What the prompt shows, asked again at each redraw (the nick can change). */
+  prompt: () => string;
+  /** A line the person typed (or piped). */
+  onLine: (line: string) => void;
+  /** The end of input: Ctrl-D, or the end of a pipe. */
+  onEnd: () => void;
+  /** Ctrl-C at the prompt. */
+  onInterrupt: () => void;
+}
+
+/**
+ * The person's side of a chat: lines in, events out. On a terminal, an arriving message
+ * is printed above the line being typed and the prompt is redrawn below it, so typing is
+ * never garbled. Piped, every input line is a message and output is plain lines.
+ */
+export class ChatConsole {
+  private readonly rl: readline.Interface;
+  private readonly interactive: boolean;
+  private ended = false;
+
+  constructor(private readonly options: ChatConsoleOptions) {
+    this.interactive = Boolean(options.input.isTTY && options.output.isTTY) && !options.json;
+    this.rl = readline.createInterface({
+      input: options.input,
+      output: this.interactive ? options.output : undefined,
+      terminal: this.interactive,
+      prompt: options.prompt(),
+      crlfDelay: Number.POSITIVE_INFINITY,
+    });
+    this.rl.on('line', (line) => {
+      options.onLine(line);
+      this.refreshPrompt();
+    });
+    this.rl.on('close', () => {
+      if (this.ended) return;
+      this.ended = true;
+      options.onEnd();
+    });
+    this.rl.on('SIGINT', () => options.onInterrupt());
+    if (this.interactive) this.rl.prompt();
+  }
+
+  show(event: ChatEvent): void {
+    if (this.options.json) {
+      this.print(JSON.stringify(event));
+      return;
+    }
+    const text = renderEvent(event);
+    if (text !== undefined) this.print(sanitizeText(text));
+  }
+
+  /** A note from rocket itself (not from the peer). */
+  note(text: string): void {
+    if (this.options.json) this.print(JSON.stringify({ type: 'info', text }));
+    else this.print(`*** ${text}`);
+  }
+
+  refreshPrompt(): void {
+    if (!this.interactive || this.ended) return;
+    this.rl.setPrompt(this.options.prompt());
+    this.rl.prompt(true);
+  }
+
+  close(): void {
+    this.ended = true;
+    if (this.interactive) this.options.output.write('\n');
+    this.rl.close();
+  }
+
+  private print(line: string): void {
+    if (!this.interactive) {
+      this.options.output.write(`${line}\n`);
+      return;
+    }
+    // Clear the half-typed line, print above it, then redraw the prompt and what was typed.
+    readline.clearLine(this.options.output, 0);
+    readline.cursorTo(this.options.output, 0);
+    this.options.output.write(`${line}\n`);
+    if (!this.ended) this.rl.prompt(true);
+  }
+}

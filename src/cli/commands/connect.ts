@@ -1,0 +1,95 @@
+import type { Command } from 'commander';
+import { connectChat } from '../../client/chat-client.js';
+import type { ChatConnection } from '../../client/types.js';
+import { connectUdpChat } from '../../client/udp-chat-client.js';
+import { rawConnect } from '../../raw/index.js';
+import { ChatConsole } from '../chat-console.js';
+import { addSharedChatOptions, checkChatFlags, type SharedChatFlags } from '../chat-options.js';
+import { parsePort, parseSeconds } from '../options.js';
+
+interface ConnectFlags extends SharedChatFlags {
+  timeout: number;
+  q?: number;
+}
+
+export function registerConnect(program: Command): void {
+  const command = program
+    .command('connect')
+    .description("join a room or talk to any TCP/UDP peer (Peppa's side)")
+    .argument('<host>', 'name or address of the other computer, e.g. 192.168.0.100 or localhost')
+    .argument('[port]', 'its port', parsePort, 8888)
+    .option('--timeout <seconds>', 'give up connecting after this long', parseSeconds, 10)
+    .option('-q <seconds>', 'after the end of input, wait this long for replies, then quit', parseSeconds);
+  addSharedChatOptions(command).addHelpText(
+    'after',
+    `
+Examples:
+  rocket connect 192.168.0.100                 join the room on port 8888
+  rocket connect localhost 9000 --nick peppa   join as "peppa"
+  rocket connect localhost --udp               join a UDP room
+  echo hello | rocket connect localhost        send one message and leave
+  rocket connect 10.0.0.5 8888 --recv-encoding gbk
+                                               talk to the tutorial's server (replies in gbk)
+  rocket connect host 80 --raw < request.txt   a byte-exact pipe, like nc
+  rocket connect localhost --json              events as JSON lines, for scripts
+
+A rocket room is recognised by its greeting; anything else gets plain text, and only
+what you type. Type /quit or press Ctrl-D to leave.`,
+  );
+  command.action(async (host: string, port: number, flags: ConnectFlags) => {
+    const encodings = checkChatFlags(flags);
+    const quitAfterEofMs = flags.q === undefined ? undefined : flags.q * 1000;
+    if (flags.raw) {
+      await rawConnect({
+        host,
+        port,
+        udp: flags.udp,
+        input: process.stdin,
+        output: process.stdout,
+        progress: flags.progress || process.stderr.isTTY ? process.stderr : undefined,
+        connectTimeoutMs: flags.timeout * 1000,
+        quitAfterEofMs,
+      });
+      return;
+    }
+    const client: ChatConnection = flags.udp
+      ? await connectUdpChat({ host, port, nick: flags.nick, encodings })
+      : await connectChat({ host, port, nick: flags.nick, encodings, connectTimeoutMs: flags.timeout * 1000 });
+    const exitCode = await runChat(client, flags, quitAfterEofMs);
+    process.exit(exitCode);
+  });
+}
+
+/** Wires a connection to the terminal; resolves with the exit status. */
+async function runChat(client: ChatConnection, flags: ConnectFlags, quitAfterEofMs: number | undefined): Promise<number> {
+  let inputEnded = false;
+  const consoleUi = new ChatConsole({
+    input: process.stdin,
+    output: process.stdout,
+    json: Boolean(flags.json),
+    prompt: () => `${client.nick ?? ''}> `,
+    onLine: (line) => {
+      if (/^\/(quit|exit)\b/i.test(line.trim()) && client.mode !== 'rocket') client.quit();
+      else client.say(line);
+    },
+    onEnd: () => {
+      inputEnded = true;
+      void client.finish(quitAfterEofMs);
+    },
+    onInterrupt: () => client.quit(),
+  });
+  client.on('event', (event) => consoleUi.show(event));
+  client.on('mode', (mode) => {
+    if (mode === 'rocket' || mode === 'plain') consoleUi.refreshPrompt();
+  });
+  process.once('SIGINT', () => client.quit());
+  process.once('SIGTERM', () => client.quit());
+  const info = await client.closed;
+  if (info.reason !== undefined && !(inputEnded && !info.error)) {
+    if (flags.json && info.error) consoleUi.show({ type: 'error', code: 'closed', text: info.reason });
+    else if (flags.json) consoleUi.note(info.reason);
+    else process.stderr.write(`rocket: ${info.reason}\n`);
+  }
+  consoleUi.close();
+  return info.error ? 1 : 0;
+}

@@ -1,0 +1,106 @@
+import { userInfo } from 'node:os';
+import type { Command } from 'commander';
+import { LocalMember } from '../../chat/local-member.js';
+import { rawListen } from '../../raw/index.js';
+import { startRoomServer } from '../../server/room-server.js';
+import { formatHostPort } from '../../transport/socket-errors.js';
+import { ChatConsole } from '../chat-console.js';
+import { addSharedChatOptions, checkChatFlags, type SharedChatFlags } from '../chat-options.js';
+import { parsePort } from '../options.js';
+import { UsageError } from '../../errors.js';
+
+interface ListenFlags extends SharedChatFlags {
+  host?: string;
+  keepOpen?: boolean;
+}
+
+export function registerListen(program: Command): void {
+  const command = program
+    .command('listen')
+    .description("start a chat room (George's side): anyone can join with rocket, nc, telnet or a socket program")
+    .argument('[port]', 'port to listen on', parsePort, 8888)
+    .option('--host <addr>', 'listen on this address only (default: every interface, IPv6 and IPv4)')
+    .option('--keep-open', 'with --raw: serve the next connection after one ends');
+  addSharedChatOptions(command).addHelpText(
+    'after',
+    `
+Examples:
+  rocket listen                         a room on port 8888, every interface
+  rocket listen 9000 --nick george      a room on port 9000; you are "george"
+  rocket listen --udp                   the same room over UDP datagrams
+  rocket listen --recv-encoding utf-8 --send-encoding gbk
+                                        serve the tutorial's client (sends utf-8, reads gbk)
+  rocket listen 9000 --raw > file       receive one connection's bytes, like nc -l
+  rocket listen --json                  every event as a JSON line, for scripts
+
+In the room type a message and press Enter; /help lists /nick, /who, /msg, /me,
+/encoding and /quit. Ctrl-C closes the room and says goodbye to everyone.`,
+  );
+  command.action(async (port: number, flags: ListenFlags) => {
+    const encodings = checkChatFlags(flags);
+    if (flags.keepOpen && !flags.raw) throw new UsageError('--keep-open goes with --raw (a room always stays open)');
+    const protocol = flags.udp ? 'udp' : 'tcp';
+    if (flags.raw) {
+      const stats = rawListen({
+        host: flags.host,
+        port,
+        udp: flags.udp,
+        keepOpen: flags.keepOpen,
+        input: process.stdin,
+        output: process.stdout,
+        progress: flags.progress || process.stderr.isTTY ? process.stderr : undefined,
+        onListening: (address) => process.stderr.write(`Listening on ${address.address} ${address.port} (${protocol})\n`),
+      });
+      await stats;
+      return;
+    }
+    await runRoom(port, flags, encodings);
+  });
+}
+
+async function runRoom(port: number, flags: ListenFlags, encodings: ReturnType<typeof checkChatFlags>): Promise<void> {
+  const server = await startRoomServer({ port, host: flags.host, udp: flags.udp, encodings });
+  const { address } = server;
+  process.stderr.write(
+    `Listening on ${address.address} ${address.port} (${server.protocol}); join with: ` +
+      `rocket connect ${flags.host ?? 'HOST'} ${address.port}${flags.udp ? ' --udp' : ''}  or  nc${flags.udp ? ' -u' : ''} ${flags.host ?? 'HOST'} ${address.port}\n`,
+  );
+
+  let closing = false;
+  const shutdown = async (): Promise<void> => {
+    if (closing) return;
+    closing = true;
+    consoleUi.close();
+    await server.close();
+    process.exit(0);
+  };
+  const local = new LocalMember(
+    (event) => consoleUi.show(event),
+    () => void shutdown(),
+  );
+  const consoleUi = new ChatConsole({
+    input: process.stdin,
+    output: process.stdout,
+    json: Boolean(flags.json),
+    prompt: () => `${local.nick}> `,
+    onLine: (line) => server.room.input(local, line),
+    // Piped input ran out: the room stays open for the others until it is stopped.
+    onEnd: () => {},
+    onInterrupt: () => void shutdown(),
+  });
+  server.room.attach(local);
+  server.room.join(local, flags.nick ?? defaultNick());
+  process.once('SIGINT', () => void shutdown());
+  process.once('SIGTERM', () => void shutdown());
+  consoleUi.note(`you are ${local.nick}; the room is on ${formatHostPort(address.address, address.port)}`);
+  await new Promise<never>(() => {});
+}
+
+function defaultNick(): string {
+  try {
+    const name = userInfo().username;
+    return /^[\p{L}\p{N}_\-.]{1,32}$/u.test(name) ? name : 'host';
+  } catch {
+    return 'host';
+  }
+}

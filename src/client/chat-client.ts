@@ -1,0 +1,370 @@
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import { RocketError } from '../errors.js';
+import {
+  createTextDecoder,
+  DEFAULT_ENCODING,
+  type EncodingPair,
+  encodeText,
+  type TextDecoderStream,
+} from '../protocol/codec.js';
+import type { ChatEvent, ClientRequest } from '../protocol/events.js';
+import { encodeFrame, FrameDecoder } from '../protocol/frame.js';
+import { GREETING_PREFIX, PROTOCOL_VERSION, UPGRADE_ACCEPT, UPGRADE_REQUEST } from '../protocol/handshake.js';
+import { LineSplitter } from '../protocol/line-splitter.js';
+import { VERSION } from '../version.js';
+import { describeLostPeer } from '../transport/socket-errors.js';
+import { connectTcp, remoteLabel } from '../transport/tcp.js';
+import { RecentIds } from '../protocol/recent-ids.js';
+import type { ChatConnection, ClientEvents, ClientMode, CloseInfo } from './types.js';
+
+export interface ChatClientOptions {
+  host: string;
+  port: number;
+  /** Nickname to ask a rocket room for. */
+  nick?: string;
+  /** Wire encodings when the peer is not a rocket (a rocket room always talks UTF-8 frames). */
+  encodings?: EncodingPair;
+  connectTimeoutMs?: number;
+  /** How long to wait for a rocket room's greeting before talking plain text; default 1 s. */
+  detectMs?: number;
+  /** Text from a plain peer without a newline is shown after this pause; default 300 ms. */
+  idleFlushMs?: number;
+}
+
+const GREETING_BYTES = Buffer.from(GREETING_PREFIX, 'latin1');
+
+/**
+ * Peppa's side over TCP. Talks frames to a rocket room and plain text to anything else
+ * (the tutorial's server, an echo service, nc -l), sending nothing the user did not type
+ * to a peer that is not a rocket.
+ *
+ * @example
+ * const client = await connectChat({ host: '127.0.0.1', port: 8888, nick: 'peppa' });
+ * client.on('event', (e) => console.log(e));
+ * client.say('hello George');
+ * await client.finish();
+ */
+export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnection {
+  private state: ClientMode = 'detect';
+  private nickname: string | undefined;
+  private readonly encodings: EncodingPair;
+  private readonly decoder: TextDecoderStream;
+  private readonly splitter = new LineSplitter(1024 * 1024);
+  private readonly frames = new FrameDecoder(16 * 1024 * 1024);
+  private readonly seen = new RecentIds(10_000);
+  private readonly queued: string[] = [];
+  private readonly unacked = new Set<string>();
+  private readonly idPrefix = `${process.pid.toString(36)}${Date.now().toString(36)}`;
+  private counter = 0;
+  private pendingBytes: Buffer = Buffer.alloc(0);
+  private detectTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private readonly peer: string;
+  private readonly closedPromise: Promise<CloseInfo>;
+  private lostReason: string | undefined;
+  /** We ended the conversation, so its close is no news. */
+  private leaving = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly options: ChatClientOptions,
+  ) {
+    super();
+    this.nickname = options.nick;
+    this.encodings = options.encodings ?? { send: DEFAULT_ENCODING, recv: DEFAULT_ENCODING };
+    this.decoder = createTextDecoder(this.encodings.recv);
+    this.peer = remoteLabel(socket);
+    this.closedPromise = new Promise((resolve) => {
+      socket.on('close', () => {
+        this.flushPlain(true);
+        const previous = this.state;
+        this.setMode('closed');
+        this.clearTimers();
+        const info: CloseInfo =
+          this.lostReason !== undefined
+            ? { reason: this.lostReason, error: true }
+            : this.leaving || previous === 'closed'
+              ? {}
+              : { reason: `${this.peer} closed the connection` };
+        this.emit('close', info);
+        resolve(info);
+      });
+    });
+    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    socket.on('error', (err) => {
+      this.lostReason = describeLostPeer(err);
+    });
+    this.detectTimer = setTimeout(() => this.becomePlain(), options.detectMs ?? 1000);
+  }
+
+  get mode(): ClientMode {
+    return this.state;
+  }
+
+  /** The nickname the room gave us (rocket rooms), or the one asked for. */
+  get nick(): string | undefined {
+    return this.nickname;
+  }
+
+  get peerLabel(): string {
+    return this.peer;
+  }
+
+  /** Resolves when the connection has closed, for whatever reason. */
+  get closed(): Promise<CloseInfo> {
+    return this.closedPromise;
+  }
+
+  /** Sends one line: a message, or a /command for a rocket room. Held until we know who the peer is. */
+  say(line: string): void {
+    if (this.state === 'closed') return;
+    if (this.state === 'detect' || this.state === 'upgrading') {
+      this.queued.push(line);
+      return;
+    }
+    this.send(line);
+  }
+
+  /**
+   * The end of our input. A rocket room gets everything acknowledged, then a goodbye; a
+   * plain peer gets a FIN and we keep reading until it closes. With `waitMs` we stay that
+   * long for replies, then leave.
+   */
+  async finish(waitMs?: number): Promise<CloseInfo> {
+    await this.settled();
+    this.leaving = true;
+    if (this.state === 'rocket') {
+      await this.allAcknowledged();
+      if (waitMs !== undefined) await this.closedWithin(waitMs);
+      this.quit();
+    } else if (this.state === 'plain') {
+      this.socket.end();
+      if (waitMs !== undefined && !(await this.closedWithin(waitMs))) this.socket.destroy();
+    }
+    if (!(await this.closedWithin(5000))) this.socket.destroy();
+    return this.closedPromise;
+  }
+
+  /** Leaves now: a goodbye to a rocket room, a FIN to a plain peer. */
+  quit(text?: string): void {
+    this.leaving = true;
+    if (this.state === 'rocket') this.writeFrame({ type: 'quit', ...(text ? { text } : {}) });
+    if (!this.socket.destroyed) this.socket.end();
+  }
+
+  /** Drops the connection at once. */
+  destroy(): void {
+    this.leaving = true;
+    this.socket.destroy();
+  }
+
+  private send(line: string): void {
+    if (this.state === 'rocket') {
+      this.counter += 1;
+      const id = `${this.idPrefix}-${this.counter.toString(36)}`;
+      this.unacked.add(id);
+      this.writeFrame({ type: 'say', id, text: line });
+    } else if (!this.socket.destroyed && !this.socket.writableEnded) {
+      this.socket.write(encodeText(`${line}\n`, this.encodings.send));
+    }
+  }
+
+  private writeFrame(request: ClientRequest): void {
+    if (!this.socket.destroyed && !this.socket.writableEnded) this.socket.write(encodeFrame(request));
+  }
+
+  private receive(chunk: Buffer): void {
+    switch (this.state) {
+      case 'detect':
+        this.detect(chunk);
+        return;
+      case 'upgrading':
+        this.upgrading(chunk);
+        return;
+      case 'plain':
+        this.receivePlain(chunk);
+        return;
+      case 'rocket':
+        this.receiveFrames(chunk);
+        return;
+      case 'closed':
+        return;
+    }
+  }
+
+  private detect(chunk: Buffer): void {
+    this.pendingBytes = this.pendingBytes.length === 0 ? chunk : Buffer.concat([this.pendingBytes, chunk]);
+    const n = Math.min(GREETING_BYTES.length, this.pendingBytes.length);
+    if (!this.pendingBytes.subarray(0, n).equals(GREETING_BYTES.subarray(0, n))) {
+      this.becomePlain();
+      return;
+    }
+    const newline = this.pendingBytes.indexOf(0x0a);
+    if (newline === -1) return; // the rest of the greeting is on its way
+    const greeting = this.pendingBytes.subarray(0, newline).toString('utf8').replace(/\r$/, '');
+    const rest = this.pendingBytes.subarray(newline + 1);
+    this.pendingBytes = Buffer.alloc(0);
+    this.clearDetectTimer();
+    // The greeting is written for plain clients; a rocket hears the welcome frame instead.
+    void greeting;
+    this.setMode('upgrading');
+    this.socket.write(Buffer.from(`${UPGRADE_REQUEST}\n`, 'latin1'));
+    this.writeFrame({
+      type: 'hello',
+      version: PROTOCOL_VERSION,
+      client: `rocket/${VERSION}`,
+      ...(this.nickname ? { nick: this.nickname } : {}),
+    });
+    if (rest.length > 0) this.upgrading(rest);
+  }
+
+  /** Text lines the room sent before it saw our upgrade, up to its accept line. */
+  private upgrading(chunk: Buffer): void {
+    let bytes = this.pendingBytes.length === 0 ? chunk : Buffer.concat([this.pendingBytes, chunk]);
+    for (;;) {
+      const newline = bytes.indexOf(0x0a);
+      if (newline === -1) break;
+      const line = bytes.subarray(0, newline).toString('utf8').replace(/\r$/, '');
+      bytes = bytes.subarray(newline + 1);
+      if (line === UPGRADE_ACCEPT) {
+        this.pendingBytes = Buffer.alloc(0);
+        this.setMode('rocket');
+        for (const queuedLine of this.queued.splice(0)) this.send(queuedLine);
+        if (bytes.length > 0) this.receiveFrames(bytes);
+        return;
+      }
+      this.emit('event', { type: 'info', text: line.replace(/^\*\*\* /, '') });
+    }
+    this.pendingBytes = bytes;
+  }
+
+  private becomePlain(): void {
+    if (this.state !== 'detect') return;
+    this.clearDetectTimer();
+    this.setMode('plain');
+    const held = this.pendingBytes;
+    this.pendingBytes = Buffer.alloc(0);
+    for (const line of this.queued.splice(0)) this.send(line);
+    if (held.length > 0) this.receivePlain(held);
+  }
+
+  private receivePlain(chunk: Buffer): void {
+    const { lines } = this.splitter.push(this.decoder.write(chunk));
+    for (const line of lines) this.emitPlainLine(line);
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    if (this.splitter.pendingText !== '') {
+      this.idleTimer = setTimeout(() => this.flushPlain(false), this.options.idleFlushMs ?? 300);
+    }
+  }
+
+  private flushPlain(final: boolean): void {
+    if (this.state !== 'plain') return;
+    if (final) {
+      const tail = this.decoder.end();
+      if (tail) this.splitter.push(tail);
+    }
+    const line = this.splitter.takePending();
+    if (line !== undefined) this.emitPlainLine(line);
+  }
+
+  private emitPlainLine(text: string): void {
+    this.counter += 1;
+    this.emit('event', { type: 'message', id: `${this.idPrefix}-r${this.counter}`, ts: Date.now(), from: this.peer, text });
+  }
+
+  private receiveFrames(chunk: Buffer): void {
+    let events: unknown[];
+    try {
+      events = this.frames.push(chunk);
+    } catch (err) {
+      this.lostReason = err instanceof RocketError ? err.message : 'the room sent something unreadable';
+      this.socket.destroy();
+      return;
+    }
+    for (const value of events) this.handleFrame(value as ChatEvent | { type: 'pong' });
+  }
+
+  private handleFrame(event: ChatEvent | { type: 'pong' }): void {
+    switch (event.type) {
+      case 'ack':
+        this.unacked.delete(event.id);
+        if (this.unacked.size === 0) this.emit('mode', this.state); // wakes allAcknowledged()
+        return;
+      case 'pong':
+        return;
+      case 'welcome':
+        this.nickname = event.nick;
+        break;
+      case 'nick':
+        if (event.from === this.nickname) this.nickname = event.to;
+        break;
+      case 'message':
+        if (this.seen.has(event.id)) return; // delivered twice (at-least-once delivery)
+        this.seen.add(event.id);
+        break;
+      default:
+        break;
+    }
+    this.emit('event', event);
+  }
+
+  /** Resolves once we know whether the peer is a rocket. */
+  private settled(): Promise<void> {
+    if (this.state !== 'detect' && this.state !== 'upgrading') return Promise.resolve();
+    return new Promise((resolve) => {
+      const onMode = (mode: ClientMode): void => {
+        if (mode === 'detect' || mode === 'upgrading') return;
+        this.off('mode', onMode);
+        resolve();
+      };
+      this.on('mode', onMode);
+    });
+  }
+
+  private allAcknowledged(): Promise<void> {
+    if (this.unacked.size === 0 || this.state === 'closed') return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (this.unacked.size > 0 && this.state !== 'closed') return;
+        this.off('mode', check);
+        resolve();
+      };
+      this.on('mode', check);
+    });
+  }
+
+  /** True if the connection closed within `ms`. */
+  private async closedWithin(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    });
+    const result = await Promise.race([this.closedPromise.then(() => true as const), timeout]);
+    clearTimeout(timer);
+    return result;
+  }
+
+  private setMode(mode: ClientMode): void {
+    this.state = mode;
+    this.emit('mode', mode);
+  }
+
+  private clearDetectTimer(): void {
+    if (this.detectTimer !== undefined) clearTimeout(this.detectTimer);
+    this.detectTimer = undefined;
+  }
+
+  private clearTimers(): void {
+    this.clearDetectTimer();
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+  }
+}
+
+/** Connects to a room or any TCP peer; rejects with a RocketError that says why not. */
+export async function connectChat(options: ChatClientOptions): Promise<ChatClient> {
+  const socket = await connectTcp({ host: options.host, port: options.port, timeoutMs: options.connectTimeoutMs });
+  return new ChatClient(socket, options);
+}

@@ -1,0 +1,29 @@
+import type { EventEmitter } from 'node:events';
+import type { ChatEvent } from '../protocol/events.js';
+
+export type ClientMode = 'detect' | 'upgrading' | 'plain' | 'rocket' | 'closed';
+
+export interface CloseInfo {
+  /** Why the conversation ended, in words; undefined when we ended it. */
+  reason?: string;
+  /** Set when it failed rather than ended. */
+  error?: boolean;
+}
+
+export interface ClientEvents {
+  event: [ChatEvent];
+  mode: [ClientMode];
+  close: [CloseInfo];
+}
+
+/** Peppa's side of a conversation, over TCP or UDP; what the CLI drives. */
+export interface ChatConnection extends EventEmitter<ClientEvents> {
+  readonly mode: ClientMode;
+  readonly nick: string | undefined;
+  readonly peerLabel: string;
+  readonly closed: Promise<CloseInfo>;
+  say(line: string): void;
+  finish(waitMs?: number): Promise<CloseInfo>;
+  quit(text?: string): void;
+  destroy(): void;
+}

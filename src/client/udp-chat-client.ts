@@ -1,0 +1,265 @@
+import dgram from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import { lookup } from 'node:dns/promises';
+import { createTextDecoder, DEFAULT_ENCODING, type EncodingPair, encodeText } from '../protocol/codec.js';
+import type { ChatEvent } from '../protocol/events.js';
+import { GREETING_PREFIX, PROTOCOL_VERSION } from '../protocol/handshake.js';
+import { LineSplitter } from '../protocol/line-splitter.js';
+import { RecentIds } from '../protocol/recent-ids.js';
+import { decodeDatagram, encodeDatagram, isRocketDatagram, MAX_UDP_TEXT_BYTES } from '../protocol/udp-wire.js';
+import { describeConnectError, formatHostPort } from '../transport/socket-errors.js';
+import { VERSION } from '../version.js';
+import type { ChatConnection, ClientEvents, ClientMode, CloseInfo } from './types.js';
+
+export interface UdpChatClientOptions {
+  host: string;
+  port: number;
+  nick?: string;
+  encodings?: EncodingPair;
+  /** First retransmission delay for an unacknowledged message; doubles each time. */
+  retransmitMs?: number;
+  /** Retransmissions before a message counts as lost. */
+  maxRetransmits?: number;
+}
+
+interface Outstanding {
+  datagram: Buffer;
+  tries: number;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * Peppa's side over UDP. It sends only what is typed, as text, until the peer shows it is
+ * a rocket room (its greeting); then messages travel as JSON datagrams with ids that the
+ * room acknowledges, and are sent again until they are.
+ */
+export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatConnection {
+  private state: ClientMode = 'plain';
+  private nickname: string | undefined;
+  private readonly encodings: EncodingPair;
+  private readonly decoder;
+  private readonly seen = new RecentIds(10_000);
+  private readonly outstanding = new Map<string, Outstanding>();
+  private readonly idPrefix = `${process.pid.toString(36)}${Date.now().toString(36)}`;
+  private counter = 0;
+  private keepalive: NodeJS.Timeout | undefined;
+  private readonly closedPromise: Promise<CloseInfo>;
+  private resolveClosed!: (info: CloseInfo) => void;
+  private inFlightSends = 0;
+
+  constructor(
+    private readonly socket: dgram.Socket,
+    readonly peerLabel: string,
+    private readonly options: UdpChatClientOptions,
+  ) {
+    super();
+    this.nickname = options.nick;
+    this.encodings = options.encodings ?? { send: DEFAULT_ENCODING, recv: DEFAULT_ENCODING };
+    this.decoder = createTextDecoder(this.encodings.recv);
+    this.closedPromise = new Promise((resolve) => {
+      this.resolveClosed = resolve;
+    });
+    socket.on('message', (datagram: Buffer) => this.receive(datagram));
+    socket.on('error', (err) => {
+      // A connected UDP socket hears ICMP "port unreachable" as ECONNREFUSED.
+      const error = describeConnectError(err, options.host, options.port, 'udp');
+      this.end({ reason: error.message, error: true });
+    });
+  }
+
+  get mode(): ClientMode {
+    return this.state;
+  }
+
+  get nick(): string | undefined {
+    return this.nickname;
+  }
+
+  get closed(): Promise<CloseInfo> {
+    return this.closedPromise;
+  }
+
+  say(line: string): void {
+    if (this.state === 'closed') return;
+    if (Buffer.byteLength(line) > MAX_UDP_TEXT_BYTES) {
+      this.emit('event', {
+        type: 'error',
+        code: 'too-long',
+        text: `not sent: ${Buffer.byteLength(line)} bytes do not fit one safe datagram (limit ${MAX_UDP_TEXT_BYTES}); split it, or use TCP`,
+      });
+      return;
+    }
+    if (this.state === 'rocket') {
+      this.counter += 1;
+      const id = `${this.idPrefix}-${this.counter.toString(36)}`;
+      const datagram = encodeDatagram({ type: 'say', id, text: line });
+      this.outstanding.set(id, { datagram, tries: 0, timer: this.retransmitLater(id, 0) });
+      this.send(datagram);
+    } else {
+      this.send(encodeText(`${line}\n`, this.encodings.send));
+    }
+  }
+
+  async finish(waitMs?: number): Promise<CloseInfo> {
+    await this.drained();
+    if (waitMs !== undefined) {
+      await Promise.race([this.closedPromise, new Promise((r) => setTimeout(r, waitMs))]);
+    }
+    this.quit();
+    return this.closedPromise;
+  }
+
+  quit(text?: string): void {
+    if (this.state === 'closed') return;
+    if (this.state === 'rocket') {
+      this.send(encodeDatagram({ type: 'quit', ...(text ? { text } : {}) }), () => this.end({}));
+    } else {
+      this.end({});
+    }
+  }
+
+  destroy(): void {
+    this.end({});
+  }
+
+  private send(datagram: Buffer, done?: () => void): void {
+    this.inFlightSends += 1;
+    this.socket.send(datagram, () => {
+      this.inFlightSends -= 1;
+      if (this.inFlightSends === 0) this.emit('mode', this.state);
+      done?.();
+    });
+  }
+
+  private retransmitLater(id: string, tries: number): NodeJS.Timeout {
+    const delay = (this.options.retransmitMs ?? 250) * 2 ** tries;
+    return setTimeout(() => {
+      const entry = this.outstanding.get(id);
+      if (entry === undefined || this.state === 'closed') return;
+      if (entry.tries >= (this.options.maxRetransmits ?? 6)) {
+        this.outstanding.delete(id);
+        this.emit('event', { type: 'error', code: 'lost', text: 'a message was not acknowledged by the room' });
+        this.emit('mode', this.state);
+        return;
+      }
+      entry.tries += 1;
+      entry.timer = this.retransmitLater(id, entry.tries);
+      this.send(entry.datagram);
+    }, delay);
+  }
+
+  private receive(datagram: Buffer): void {
+    if (this.state === 'closed') return;
+    if (isRocketDatagram(datagram)) {
+      const value = decodeDatagram(datagram);
+      if (value !== undefined) this.handleRocket(value as unknown as ChatEvent | { type: 'pong' });
+      return;
+    }
+    const text = this.decoder.write(datagram);
+    const splitter = new LineSplitter(Number.POSITIVE_INFINITY);
+    const { lines } = splitter.push(text);
+    const tail = splitter.takePending();
+    for (const line of tail === undefined ? lines : [...lines, tail]) {
+      if (this.state === 'plain' && line.startsWith(GREETING_PREFIX)) {
+        this.upgrade();
+        this.emit('event', { type: 'info', text: line.slice(4) });
+        continue;
+      }
+      this.counter += 1;
+      this.emit('event', { type: 'message', id: `r${this.counter}`, ts: Date.now(), from: this.peerLabel, text: line });
+    }
+  }
+
+  private upgrade(): void {
+    this.state = 'upgrading';
+    this.send(
+      encodeDatagram({ type: 'hello', version: PROTOCOL_VERSION, client: `rocket/${VERSION}`, ...(this.nickname ? { nick: this.nickname } : {}) }),
+    );
+  }
+
+  private handleRocket(event: ChatEvent | { type: 'pong' }): void {
+    switch (event.type) {
+      case 'ack': {
+        const entry = this.outstanding.get(event.id);
+        if (entry) clearTimeout(entry.timer);
+        this.outstanding.delete(event.id);
+        this.emit('mode', this.state);
+        return;
+      }
+      case 'pong':
+        return;
+      case 'welcome':
+        this.nickname = event.nick;
+        this.state = 'rocket';
+        this.keepalive = setInterval(() => this.send(encodeDatagram({ type: 'ping', seq: 0, ts: Date.now() })), 30_000);
+        this.keepalive.unref();
+        this.emit('mode', this.state);
+        break;
+      case 'nick':
+        if (event.from === this.nickname) this.nickname = event.to;
+        break;
+      case 'message':
+        if (this.seen.has(event.id)) return;
+        this.seen.add(event.id);
+        break;
+      case 'bye':
+        this.emit('event', event);
+        this.end({ reason: `${this.peerLabel} closed the room` });
+        return;
+      default:
+        break;
+    }
+    this.emit('event', event);
+  }
+
+  /** Resolves when every datagram has left and every message is acknowledged (or given up). */
+  private drained(): Promise<void> {
+    const done = (): boolean => this.state === 'closed' || (this.inFlightSends === 0 && this.outstanding.size === 0);
+    if (done()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (!done()) return;
+        this.off('mode', check);
+        resolve();
+      };
+      this.on('mode', check);
+    });
+  }
+
+  private end(info: CloseInfo): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    for (const entry of this.outstanding.values()) clearTimeout(entry.timer);
+    if (this.keepalive) clearInterval(this.keepalive);
+    this.emit('mode', 'closed');
+    try {
+      this.socket.close();
+    } catch {
+      // already closed
+    }
+    this.emit('close', info);
+    this.resolveClosed(info);
+  }
+}
+
+/** Opens a UDP conversation with a room or any UDP peer (nothing is sent until you say something). */
+export async function connectUdpChat(options: UdpChatClientOptions): Promise<UdpChatClient> {
+  let address: { address: string; family: number };
+  try {
+    address = await lookup(options.host);
+  } catch (err) {
+    throw describeConnectError(err, options.host, options.port, 'udp');
+  }
+  const socket = dgram.createSocket(address.family === 6 ? 'udp6' : 'udp4');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.connect(options.port, address.address, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  }).catch((err: unknown) => {
+    socket.close();
+    throw describeConnectError(err, options.host, options.port, 'udp');
+  });
+  return new UdpChatClient(socket, formatHostPort(options.host, options.port), options);
+}

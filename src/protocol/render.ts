@@ -1,0 +1,32 @@
+import type { ChatEvent } from './events.js';
+
+/**
+ * How a room event reads as one line of text: what plain clients (nc, telnet, the
+ * tutorial's programs) receive, and what a rocket prints in a terminal.
+ */
+export function renderEvent(event: ChatEvent): string | undefined {
+  switch (event.type) {
+    case 'message': {
+      const privately = event.to !== undefined ? ' (private)' : '';
+      return event.action ? `* ${event.from}${privately} ${event.text}` : `<${event.from}>${privately} ${event.text}`;
+    }
+    case 'join':
+      return `*** ${event.nick} joined`;
+    case 'leave':
+      return `*** ${event.nick} left${event.reason ? ` (${event.reason})` : ''}`;
+    case 'nick':
+      return `*** ${event.from} is now known as ${event.to}`;
+    case 'info':
+      return `*** ${event.text}`;
+    case 'error':
+      return `!!! ${event.text}`;
+    case 'who':
+      return `*** In the room (${event.nicks.length}): ${event.nicks.join(', ')}`;
+    case 'welcome':
+      return `*** You are ${event.nick} in ${event.room}; in the room: ${event.members.join(', ')}`;
+    case 'bye':
+      return `*** ${event.text}`;
+    case 'ack':
+      return undefined;
+  }
+}

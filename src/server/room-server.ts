@@ -1,0 +1,83 @@
+import { hostname } from 'node:os';
+import { Room } from '../chat/room.js';
+import { DEFAULT_ENCODING, type EncodingPair } from '../protocol/codec.js';
+import { listenTcpRoom } from './tcp-room-server.js';
+import { listenUdpRoom } from './udp-room-server.js';
+
+export interface RoomServerOptions {
+  /** 0 picks a free port (see `address`). */
+  port: number;
+  /** Address to bind; default every interface, IPv6 and IPv4. */
+  host?: string;
+  /** Serve the room over UDP datagrams instead of TCP. */
+  udp?: boolean;
+  /** Room name shown in greetings; default this machine's host name. */
+  name?: string;
+  /** Default wire encodings for plain clients; each can change its own with /encoding. */
+  encodings?: EncodingPair;
+  /** A plain client's text without a newline becomes a message after this pause (ms). */
+  idleFlushMs?: number;
+  /** Longest message accepted, in bytes. */
+  maxMessageBytes?: number;
+  /** A client that falls this far behind in reading is dropped. */
+  maxQueuedBytes?: number;
+  /** UDP: a peer silent this long has left (ms). */
+  peerTimeoutMs?: number;
+}
+
+export interface RoomServer {
+  readonly room: Room;
+  readonly protocol: 'tcp' | 'udp';
+  /** The bound address and port. */
+  readonly address: { address: string; port: number };
+  /** Says goodbye to every member, closes every connection, and stops listening. */
+  close(text?: string): Promise<void>;
+}
+
+/**
+ * Starts a chat room (George's side): any number of clients over TCP or UDP, rockets and
+ * plain clients alike.
+ *
+ * @example
+ * const server = await startRoomServer({ port: 8888 });
+ * console.log(`room on port ${server.address.port}`);
+ * process.on('SIGINT', () => void server.close());
+ */
+export async function startRoomServer(options: RoomServerOptions): Promise<RoomServer> {
+  const room = new Room({ name: options.name ?? hostname() });
+  const encodings = options.encodings ?? { send: DEFAULT_ENCODING, recv: DEFAULT_ENCODING };
+  const bind = { host: options.host, port: options.port };
+  if (options.udp) {
+    const listener = await listenUdpRoom(room, bind, {
+      encodings,
+      maxMessageBytes: options.maxMessageBytes,
+      peerTimeoutMs: options.peerTimeoutMs,
+    });
+    return {
+      room,
+      protocol: 'udp',
+      address: listener.address,
+      async close(text?: string) {
+        room.close(text);
+        await listener.close();
+      },
+    };
+  }
+  const listener = await listenTcpRoom(room, bind, {
+    encodings,
+    idleFlushMs: options.idleFlushMs,
+    maxMessageBytes: options.maxMessageBytes,
+    maxQueuedBytes: options.maxQueuedBytes,
+  });
+  const bound = listener.server.address();
+  const address = typeof bound === 'object' && bound !== null ? { address: bound.address, port: bound.port } : { address: '?', port: options.port };
+  return {
+    room,
+    protocol: 'tcp',
+    address,
+    async close(text?: string) {
+      room.close(text);
+      await listener.close();
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import type { RemoteInfo, Socket } from 'node:dgram';
+import { DatagramSession } from '../chat/datagram-session.js';
+import type { Room } from '../chat/room.js';
+import type { EncodingPair } from '../protocol/codec.js';
+import { decodeDatagram, encodeDatagram, isRocketDatagram } from '../protocol/udp-wire.js';
+import type { Link } from '../transport/types.js';
+import { bindUdp, peerLabel } from '../transport/udp-socket.js';
+
+export interface UdpRoomOptions {
+  encodings: EncodingPair;
+  maxMessageBytes?: number;
+  /** A peer that sends nothing for this long has left; default 5 minutes. */
+  peerTimeoutMs?: number;
+}
+
+export interface UdpRoomListener {
+  readonly socket: Socket;
+  readonly address: { address: string; port: number };
+  close(): Promise<void>;
+}
+
+/**
+ * Serves a room over UDP. There are no connections: a peer is learned from its first
+ * datagram (address and port, as recvfrom returns them), answered at that address, and
+ * forgotten after a silence. Pings from `rocket ping --udp` are answered without joining.
+ */
+export async function listenUdpRoom(
+  room: Room,
+  bind: { host?: string; port: number },
+  options: UdpRoomOptions,
+): Promise<UdpRoomListener> {
+  const socket = await bindUdp(bind);
+  const bound = socket.address();
+  const peers = new Map<string, DatagramSession>();
+  const peerTimeoutMs = options.peerTimeoutMs ?? 5 * 60_000;
+
+  const linkTo = (rinfo: RemoteInfo, label: string): Link => ({
+    label,
+    write(data: Buffer): void {
+      // A vanished peer's ICMP error arrives later as a socket 'error'; nothing to do here.
+      socket.send(data, rinfo.port, rinfo.address, () => {});
+    },
+    queuedBytes: 0,
+    end(): void {},
+    destroy(): void {},
+  });
+
+  socket.on('message', (datagram: Buffer, rinfo: RemoteInfo) => {
+    const key = peerLabel(rinfo);
+    let session = peers.get(key);
+    if (session?.isClosed) {
+      peers.delete(key);
+      session = undefined;
+    }
+    const request = isRocketDatagram(datagram) ? decodeDatagram(datagram) : undefined;
+    if (isRocketDatagram(datagram)) {
+      if (request === undefined) return; // garbage after the magic: nobody to answer
+      if (request.type === 'ping' && session === undefined) {
+        socket.send(encodeDatagram({ type: 'pong', seq: request.seq, ts: request.ts }), rinfo.port, rinfo.address);
+        return;
+      }
+    }
+    if (room.isClosed) return;
+    if (session === undefined) {
+      const roomAddress = `${formatAddress(bound.address)}:${bound.port}`;
+      session = new DatagramSession(room, linkTo(rinfo, key), request ? 'rocket' : 'plain', options.encodings, roomAddress);
+      peers.set(key, session);
+      session.start();
+    }
+    if (request) session.receiveRequest(request);
+    else session.receiveText(datagram);
+  });
+  // ICMP port-unreachable from a peer that left shows up here on some systems; the room goes on.
+  socket.on('error', () => {});
+
+  const sweep = setInterval(
+    () => {
+      const now = Date.now();
+      for (const [key, session] of peers) {
+        if (session.isClosed) peers.delete(key);
+        else if (now - session.lastHeard > peerTimeoutMs) {
+          session.expire('timed out: silent for too long');
+          peers.delete(key);
+        }
+      }
+    },
+    Math.max(50, Math.min(peerTimeoutMs / 4, 30_000)),
+  );
+  sweep.unref();
+
+  return {
+    socket,
+    address: { address: bound.address, port: bound.port },
+    close(): Promise<void> {
+      clearInterval(sweep);
+      // Let the goodbyes leave before the socket goes.
+      return new Promise((resolve) => setImmediate(() => socket.close(() => resolve())));
+    },
+  };
+}
+
+function formatAddress(address: string): string {
+  return address.includes(':') ? `[${address}]` : address;
+}

@@ -1,0 +1,47 @@
+import dgram from 'node:dgram';
+import { describeListenError } from './socket-errors.js';
+
+export interface UdpBindOptions {
+  /** Address to bind; undefined binds every interface, IPv6 and IPv4 where the machine has both. */
+  host?: string;
+  port: number;
+}
+
+/**
+ * Binds a UDP socket. Without a host it binds `::` in dual-stack mode so IPv4 peers reach
+ * it too; a machine without IPv6 falls back to 0.0.0.0.
+ */
+export async function bindUdp(options: UdpBindOptions): Promise<dgram.Socket> {
+  if (options.host !== undefined) {
+    const type = options.host.includes(':') ? 'udp6' : 'udp4';
+    return bindOnce(type, options.host, options.port);
+  }
+  try {
+    return await bindOnce('udp6', '::', options.port);
+  } catch (err) {
+    const code = (err as { cause?: { code?: string } }).cause?.code;
+    if (code === 'EAFNOSUPPORT' || code === 'EADDRNOTAVAIL') return bindOnce('udp4', '0.0.0.0', options.port);
+    throw err;
+  }
+}
+
+function bindOnce(type: 'udp4' | 'udp6', host: string, port: number): Promise<dgram.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = dgram.createSocket({ type, ipv6Only: false, reuseAddr: false });
+    const onError = (err: Error): void => {
+      socket.close();
+      reject(describeListenError(err, host === '::' ? undefined : host, port, 'udp'));
+    };
+    socket.once('error', onError);
+    socket.bind({ address: host, port, exclusive: true }, () => {
+      socket.off('error', onError);
+      resolve(socket);
+    });
+  });
+}
+
+/** "address:port" of a datagram's sender, IPv4-mapped IPv6 shown as plain IPv4. */
+export function peerLabel(rinfo: { address: string; port: number }): string {
+  const address = rinfo.address.replace(/^::ffff:/, '');
+  return address.includes(':') ? `[${address}]:${rinfo.port}` : `${address}:${rinfo.port}`;
+}
