@@ -11,6 +11,8 @@ import type { Room } from './room.js';
 
 /** Bigger than this, a datagram is fragmented or dropped on real paths; tell the peer instead. */
 const MAX_OUTGOING_DATAGRAM = 60_000;
+/** How long a new plain peer's first words wait for a possible rocket hello. */
+const HELLO_WAIT_MS = 250;
 
 /**
  * One UDP peer in a room, known by the address and port its datagrams come from (the
@@ -27,11 +29,14 @@ export class DatagramSession implements Member {
   private readonly splitter = new LineSplitter(MAX_UDP_TEXT_BYTES * 4);
   private readonly said = new RecentIds(1000);
   private closed = false;
+  /** A new plain peer's first datagrams, held briefly in case a rocket hello follows. */
+  private held: Buffer[] | undefined;
+  private holdTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly room: Room,
     private readonly link: Link,
-    readonly kind: 'plain' | 'rocket',
+    private kind: 'plain' | 'rocket',
     encodings: EncodingPair,
     private readonly roomAddress: string,
   ) {
@@ -49,13 +54,31 @@ export class DatagramSession implements Member {
           'set your nickname with /nick NAME; /help lists the commands.',
       );
       this.writeText(`*** In the room: ${members.length > 0 ? members.join(', ') : 'nobody else yet'}`);
-      this.room.join(this);
+      // A rocket client speaks text until it has seen the greeting, then says hello with
+      // its nick; holding its first words for a moment lets them carry that nick.
+      this.held = [];
+      this.holdTimer = setTimeout(() => this.releaseHeld(), HELLO_WAIT_MS);
+      this.holdTimer.unref();
     }
+  }
+
+  private releaseHeld(): void {
+    if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
+    const held = this.held ?? [];
+    this.held = undefined;
+    this.holdTimer = undefined;
+    if (this.closed) return;
+    this.room.join(this);
+    for (const datagram of held) this.receiveText(datagram);
   }
 
   /** A text datagram from a plain peer. */
   receiveText(datagram: Buffer): void {
     this.lastHeard = Date.now();
+    if (this.held !== undefined) {
+      this.held.push(datagram);
+      return;
+    }
     const { lines, overflows } = this.splitter.push(this.decoder.write(datagram));
     for (const length of overflows) this.refuseLong(length);
     const tail = this.splitter.takePending();
@@ -69,10 +92,18 @@ export class DatagramSession implements Member {
   receiveRequest(request: Record<string, unknown>): void {
     this.lastHeard = Date.now();
     switch (request.type) {
-      case 'hello':
-        this.room.join(this, typeof request.nick === 'string' ? request.nick : undefined);
+      case 'hello': {
+        const nick = typeof request.nick === 'string' ? request.nick : undefined;
+        this.kind = 'rocket';
+        if (this.room.isJoined(this)) {
+          if (nick !== undefined) this.room.input(this, `/nick ${nick}`);
+        } else {
+          this.room.join(this, nick);
+        }
         this.send({ type: 'welcome', nick: this.nick, room: this.room.name, version: PROTOCOL_VERSION, members: this.room.who() });
+        if (this.held !== undefined) this.releaseHeld();
         return;
+      }
       case 'say': {
         if (typeof request.text !== 'string' || typeof request.id !== 'string' || request.id.length > 64) return;
         // A retransmission after a lost ack: acknowledge again, say nothing twice.
@@ -117,6 +148,7 @@ export class DatagramSession implements Member {
   expire(reason: string): void {
     this.room.leave(this, reason);
     this.closed = true;
+    if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
   }
 
   get isClosed(): boolean {

@@ -82,7 +82,7 @@ export class Room {
   input(member: Member, line: string, id?: string): MessageEvent | undefined {
     if (!this.attached.has(member)) return undefined;
     if (!this.isJoined(member)) this.join(member);
-    const command = parseCommand(sanitizeText(line));
+    const command = parseCommand(line);
     switch (command.name) {
       case 'say':
         return this.say(member, { text: command.text }, id);
@@ -103,7 +103,7 @@ export class Room {
         for (const text of ['Commands:', ...COMMAND_HELP]) this.sendTo(member, { type: 'info', text });
         return undefined;
       case 'quit':
-        this.leave(member, command.text ?? 'quit');
+        this.leave(member, command.text ? sanitizeText(command.text) : 'quit');
         member.close({ type: 'bye', text: 'Goodbye' });
         return undefined;
       case 'invalid':
@@ -145,7 +145,7 @@ export class Room {
       id: id ?? this.nextMessageId(),
       ts: Date.now(),
       from: member.nick,
-      text: body.text,
+      text: sanitizeText(body.text),
       ...(body.action ? { action: true } : {}),
     };
     this.broadcast(event, member);
@@ -155,7 +155,7 @@ export class Room {
   private sayPrivately(member: Member, to: string, text: string, id?: string): MessageEvent | undefined {
     const target = this.joined.get(nickKey(to));
     if (target === undefined) {
-      this.sendTo(member, { type: 'error', code: 'no-such-nick', text: `nobody called ${to} is in the room; /who lists who is` });
+      this.sendTo(member, { type: 'error', code: 'no-such-nick', text: `nobody called ${sanitizeText(to)} is in the room; /who lists who is` });
       return undefined;
     }
     const event: MessageEvent = {
@@ -164,7 +164,7 @@ export class Room {
       ts: Date.now(),
       from: member.nick,
       to: target.nick,
-      text,
+      text: sanitizeText(text),
     };
     const rendered = new RenderedEvent(event);
     target.deliver(event, rendered);
@@ -209,7 +209,7 @@ export class Room {
 
   private nickRefusal(nick: string, self?: Member): string | undefined {
     const problem = nickProblem(nick);
-    if (problem) return `cannot use "${nick}": ${problem}`;
+    if (problem) return `cannot use "${sanitizeText(nick)}": ${problem}`;
     const holder = this.joined.get(nickKey(nick));
     if (holder !== undefined && holder !== self) return `the nickname ${nick} is taken; try another`;
     if (/^guest-\d+$/i.test(nick) && (self === undefined || nickKey(self.nick) !== nickKey(nick))) {

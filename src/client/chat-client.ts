@@ -202,12 +202,10 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
     }
     const newline = this.pendingBytes.indexOf(0x0a);
     if (newline === -1) return; // the rest of the greeting is on its way
-    const greeting = this.pendingBytes.subarray(0, newline).toString('utf8').replace(/\r$/, '');
     const rest = this.pendingBytes.subarray(newline + 1);
     this.pendingBytes = Buffer.alloc(0);
     this.clearDetectTimer();
-    // The greeting is written for plain clients; a rocket hears the welcome frame instead.
-    void greeting;
+    // The greeting line is written for plain clients; a rocket hears the welcome frame instead.
     this.setMode('upgrading');
     this.socket.write(Buffer.from(`${UPGRADE_REQUEST}\n`, 'latin1'));
     this.writeFrame({

@@ -162,7 +162,10 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
     for (const line of tail === undefined ? lines : [...lines, tail]) {
       if (this.state === 'plain' && line.startsWith(GREETING_PREFIX)) {
         this.upgrade();
-        this.emit('event', { type: 'info', text: line.slice(4) });
+        continue;
+      }
+      if (this.state === 'upgrading') {
+        // The rest of a rocket room's greeting, meant for plain clients.
         continue;
       }
       this.counter += 1;

@@ -22,7 +22,9 @@ export function parsePortList(spec: string): number[] {
     const m = /^(\d+)(?:\s*-\s*(\d+))?$/.exec(item);
     if (!m) {
       throw new UsageError(
-        item === '' ? `empty item in port list "${spec}": ${hint}` : `"${item}" in port list "${spec}" is not a port or range: ${hint}`,
+        item === ''
+          ? `empty item in port list "${spec}": ${hint}`
+          : `"${item}" in port list "${spec}" is not a port or range: ${hint}`,
       );
     }
     const first = Number(m[1]);
@@ -35,7 +37,8 @@ export function parsePortList(spec: string): number[] {
         );
       }
     }
-    if (last < first) throw new UsageError(`range ${item} in port list "${spec}" is backwards: write ${last}-${first}`);
+    if (last < first)
+      throw new UsageError(`range ${item} in port list "${spec}" is backwards: write ${last}-${first}`);
     seen.fill(1, first, last + 1);
   }
   const ports: number[] = [];

@@ -39,12 +39,13 @@ export const AVAILABILITY_LABELS: Readonly<Record<PortAvailability, string>> = {
  */
 export async function checkPort(port: number, options: PortCheckOptions = {}): Promise<PortAvailability> {
   if (!isPort(port) || port === 0) {
-    throw new RangeError(`cannot check port ${port}: use 1-65535 (binding port 0 asks the OS for any free port)`);
+    throw new RangeError(
+      `cannot check port ${port}: use 1-65535 (binding port 0 asks the OS for any free port)`,
+    );
   }
   const protocol = options.protocol ?? 'tcp';
   try {
-    const close = protocol === 'tcp' ? await bindTcp(port, options.host) : await bindUdp(port, options.host);
-    await close();
+    await (await bind(protocol, port, options.host)).close();
     return 'free';
   } catch (err) {
     const code = errnoOf(err);
@@ -66,67 +67,67 @@ export async function checkPort(port: number, options: PortCheckOptions = {}): P
 export async function findFreePort(options: PortCheckOptions = {}): Promise<number> {
   const protocol = options.protocol ?? 'tcp';
   try {
-    let port = 0;
-    const close =
-      protocol === 'tcp'
-        ? await bindTcp(0, options.host, (p) => {
-            port = p;
-          })
-        : await bindUdp(0, options.host, (p) => {
-            port = p;
-          });
-    await close();
-    return port;
+    const bound = await bind(protocol, 0, options.host);
+    await bound.close();
+    return bound.port;
   } catch (err) {
     throw describeListenError(err, options.host, 0, protocol);
   }
 }
 
-type Close = () => Promise<void>;
+interface Bound {
+  port: number;
+  close(): Promise<void>;
+}
 
-function bindTcp(port: number, host: string | undefined, onBound?: (port: number) => void): Promise<Close> {
+function bind(protocol: Protocol, port: number, host: string | undefined): Promise<Bound> {
+  return protocol === 'tcp' ? bindTcp(port, host) : bindUdp(port, host);
+}
+
+function bindTcp(port: number, host: string | undefined): Promise<Bound> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
     // Without a host Node binds :: (dual-stack) and falls back to 0.0.0.0 without IPv6.
     server.listen({ port, host, exclusive: true }, () => {
-      onBound?.((server.address() as net.AddressInfo).port);
-      resolve(() => new Promise((done) => server.close(() => done())));
+      resolve({
+        port: (server.address() as net.AddressInfo).port,
+        close: () => new Promise((done) => server.close(() => done())),
+      });
     });
   });
 }
 
-async function bindUdp(port: number, host: string | undefined, onBound?: (port: number) => void): Promise<Close> {
-  if (host !== undefined) return bindUdpOnce(net.isIPv6(host) ? 'udp6' : 'udp4', port, host, onBound);
+async function bindUdp(port: number, host: string | undefined): Promise<Bound> {
+  if (host !== undefined) return bindUdpOnce(net.isIPv6(host) ? 'udp6' : 'udp4', port, host);
   try {
     // :: without ipv6Only also covers IPv4, like the TCP default above.
-    return await bindUdpOnce('udp6', port, '::', onBound);
+    return await bindUdpOnce('udp6', port, '::');
   } catch (err) {
     const code = errnoOf(err);
-    if (code === 'EAFNOSUPPORT' || code === 'EADDRNOTAVAIL') return bindUdpOnce('udp4', port, '0.0.0.0', onBound);
+    if (code === 'EAFNOSUPPORT' || code === 'EADDRNOTAVAIL') return bindUdpOnce('udp4', port, '0.0.0.0');
     throw err;
   }
 }
 
-function bindUdpOnce(
-  type: dgram.SocketType,
-  port: number,
-  host: string,
-  onBound?: (port: number) => void,
-): Promise<Close> {
+function bindUdpOnce(type: dgram.SocketType, port: number, host: string): Promise<Bound> {
   return new Promise((resolve, reject) => {
-    const socket = dgram.createSocket({ type, reuseAddr: false });
+    const socket = dgram.createSocket(type);
     socket.once('error', (err) => {
       socket.close();
       reject(err);
     });
     socket.bind({ port, address: host, exclusive: true }, () => {
-      onBound?.(socket.address().port);
-      resolve(() => new Promise((done) => socket.close(() => done())));
+      resolve({
+        port: socket.address().port,
+        close: () => new Promise((done) => socket.close(() => done())),
+      });
     });
   });
 }
 
 function errnoOf(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+  return typeof err === 'object' && err !== null && 'code' in err
+    ? String((err as { code: unknown }).code)
+    : undefined;
 }

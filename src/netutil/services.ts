@@ -161,7 +161,8 @@ export function suggestServiceNames(name: string, limit = 3): string[] {
     if (score !== undefined) scored.push({ name: service.name, score });
   }
   for (const alias of Object.keys(SERVICE_ALIASES)) {
-    if (alias.startsWith(query) || editDistance(query, alias, 1) <= 1) scored.push({ name: alias, score: 40 });
+    if (alias.startsWith(query) || editDistance(query, alias, 1) <= 1)
+      scored.push({ name: alias, score: 40 });
   }
   scored.sort((a, b) => a.score - b.score || a.name.localeCompare(b.name));
   return [...new Set(scored.map((s) => s.name))].slice(0, limit);

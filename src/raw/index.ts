@@ -1,13 +1,9 @@
-import { RocketError } from '../errors.js';
-import type { RawConnectOptions, RawListenOptions, RawStats } from './types.js';
-
-export type { RawConnectOptions, RawListenOptions, RawStats } from './types.js';
-
-// Placeholder until the raw relay lands.
-export async function rawConnect(_options: RawConnectOptions): Promise<RawStats> {
-  throw new RocketError('ROCKET_ERR_IO', 'raw mode is not built yet');
-}
-
-export async function rawListen(_options: RawListenOptions): Promise<RawStats> {
-  throw new RocketError('ROCKET_ERR_IO', 'raw mode is not built yet');
-}
+/**
+ * Raw mode (`--raw`): a byte-exact pipe between standard input/output and a TCP or UDP peer,
+ * like netcat. The CLI's connect and listen commands call these.
+ */
+export { rawConnect } from './connect.js';
+export { MAX_QUEUED_CONNECTIONS, rawListen } from './listen.js';
+export { formatBytes, formatSummary } from './progress.js';
+export type { RawCommonOptions, RawConnectOptions, RawListenOptions, RawPeer, RawStats } from './types.js';
+export { MAX_DATAGRAM_BYTES, OUTPUT_BACKLOG_CAP_BYTES, rawConnectUdp, rawListenUdp } from './udp.js';

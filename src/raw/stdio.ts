@@ -56,7 +56,11 @@ function isUntouchedRegularFileOnStdin(): boolean {
   // Somebody may have read from process.stdin already; then its position and buffer matter.
   // The getter below creates process.stdin if needed, which for a file opens nothing yet.
   const stdin = process.stdin;
-  return stdin.readableFlowing === null && stdin.readableLength === 0 && (stdin as { bytesRead?: number }).bytesRead === 0;
+  return (
+    stdin.readableFlowing === null &&
+    stdin.readableLength === 0 &&
+    (stdin as { bytesRead?: number }).bytesRead === 0
+  );
 }
 
 /**

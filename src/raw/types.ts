@@ -35,6 +35,12 @@ export interface RawCommonOptions {
    * peer closes (TCP) or forever (UDP, which has no close: stop it with the signal).
    */
   quitAfterEofMs?: number;
+  /**
+   * TCP: end as soon as the peer closes its sending half, even if input continues. Default:
+   * true when input is a terminal (a person typing wants to be told the server hung up),
+   * false otherwise (half-close is symmetric: the rest of the input is still sent, like nc).
+   */
+  exitOnPeerEnd?: boolean;
   /** Aborting ends the transfer at once (the promise resolves with what was moved so far). */
   signal?: AbortSignal;
 }
@@ -44,12 +50,6 @@ export interface RawConnectOptions extends RawCommonOptions {
   port: number;
   /** Give up connecting after this long. */
   connectTimeoutMs?: number;
-  /**
-   * TCP: end as soon as the peer closes its sending half, even if input continues. Default:
-   * true when input is a terminal (a person typing wants to be told the server hung up),
-   * false otherwise (half-close is symmetric: the rest of the input is still sent, like nc).
-   */
-  exitOnPeerEnd?: boolean;
 }
 
 export interface RawListenOptions extends RawCommonOptions {

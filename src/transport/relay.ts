@@ -99,9 +99,13 @@ export function relaySocket(socket: net.Socket, options: RelayOptions): Promise<
       if (sent && isResetLike(err)) finish('done');
       else {
         fail(
-          new RocketError('ROCKET_ERR_CONNECTION_LOST', `Connection to ${options.peerLabel} lost: ${describeLostPeer(err)}`, {
-            cause: err,
-          }),
+          new RocketError(
+            'ROCKET_ERR_CONNECTION_LOST',
+            `Connection to ${options.peerLabel} lost: ${describeLostPeer(err)}`,
+            {
+              cause: err,
+            },
+          ),
         );
       }
     };
@@ -171,6 +175,9 @@ export function relaySocket(socket: net.Socket, options: RelayOptions): Promise<
       return;
     }
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    // A socket accepted with pauseOnConnect (queued by nc -k style listeners) stays paused
+    // until told otherwise; a 'data' listener is not enough.
+    socket.resume();
 
     if (input.readableEnded || input.destroyed) {
       // An earlier connection already read the input to its end.
@@ -214,7 +221,9 @@ export function waitForOutput(output: Writable): Promise<void> {
 
 /** EPIPE and friends: the reader of our output went away, which ends the output, not an error. */
 export function isOutputGone(err: NodeJS.ErrnoException): boolean {
-  return err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED' || err.code === 'ERR_STREAM_WRITE_AFTER_END';
+  return (
+    err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED' || err.code === 'ERR_STREAM_WRITE_AFTER_END'
+  );
 }
 
 function isResetLike(err: NodeJS.ErrnoException): boolean {

@@ -16,7 +16,10 @@ export interface TcpListenOptions {
  * Binds a TCP server. Without a host Node binds `::` with dual-stack, so IPv4 clients
  * arrive as well (as ::ffff:a.b.c.d); on a machine without IPv6 it falls back to 0.0.0.0.
  */
-export function listenTcp(options: TcpListenOptions, onConnection?: (socket: net.Socket) => void): Promise<net.Server> {
+export function listenTcp(
+  options: TcpListenOptions,
+  onConnection?: (socket: net.Socket) => void,
+): Promise<net.Server> {
   return new Promise((resolve, reject) => {
     const server = net.createServer(
       {

@@ -56,7 +56,8 @@ export async function bindUdp(options: UdpBindOptions): Promise<dgram.Socket> {
       return await bindOnce('udp6', '::', port);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL') throw describeListenError(err, host, port, 'udp');
+      if (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL')
+        throw describeListenError(err, host, port, 'udp');
     }
     try {
       return await bindOnce('udp4', '0.0.0.0', port);

@@ -1,0 +1,205 @@
+import net from 'node:net';
+import iconv from 'iconv-lite';
+import { afterEach, describe, expect, it } from 'vitest';
+import { connectChat } from '../../src/client/chat-client.js';
+import type { ChatConnection } from '../../src/client/types.js';
+import type { ChatEvent } from '../../src/protocol/events.js';
+import { type RoomServer, startRoomServer } from '../../src/server/room-server.js';
+import { LineClient } from '../helpers/line-client.js';
+import { waitUntil } from '../helpers/wait.js';
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function room(options: Partial<Parameters<typeof startRoomServer>[0]> = {}): Promise<RoomServer> {
+  const server = await startRoomServer({ port: 0, host: '127.0.0.1', ...options });
+  cleanups.push(() => server.close());
+  return server;
+}
+
+async function plain(port: number, encoding = 'utf-8'): Promise<LineClient> {
+  const client = await LineClient.connect(port, '127.0.0.1', encoding);
+  cleanups.push(() => client.destroy());
+  await client.waitForLine(/^\*\*\* In the room/);
+  return client;
+}
+
+async function rocket(port: number, nick: string): Promise<{ client: ChatConnection; events: ChatEvent[] }> {
+  const client = await connectChat({ host: '127.0.0.1', port, nick });
+  cleanups.push(() => client.destroy());
+  const events: ChatEvent[] = [];
+  client.on('event', (e) => events.push(e));
+  await waitUntil(client, 'event', () => events.some((e) => e.type === 'welcome'), 5000, 'welcome');
+  return { client, events };
+}
+
+function waitForEvent(client: ChatConnection, events: ChatEvent[], match: (e: ChatEvent) => boolean): Promise<void> {
+  return waitUntil(client, 'event', () => events.some(match), 5000, 'an event');
+}
+
+describe('TCP room', () => {
+  it('greets a plain client with its guest name and how to set a nick', async () => {
+    const server = await room();
+    const client = await LineClient.connect(server.address.port);
+    cleanups.push(() => client.destroy());
+    const greeting = await client.waitForLine(/^\*\*\* rocket\/1 /);
+    expect(greeting).toMatch(/You are guest-\d+/);
+    expect(greeting).toMatch(/\/nick NAME/);
+  });
+
+  it('upgrades a rocket client to frames and gives it the nick it asked for', async () => {
+    const server = await room();
+    const { client, events } = await rocket(server.address.port, 'peppa');
+    expect(client.mode).toBe('rocket');
+    expect(events.find((e) => e.type === 'welcome')).toMatchObject({ nick: 'peppa' });
+    expect(server.room.who()).toContain('peppa');
+  });
+
+  it('carries messages both ways between a rocket and a plain client', async () => {
+    const server = await room();
+    const nc = await plain(server.address.port);
+    nc.send('/nick george\n');
+    await nc.waitForLine(/is now known as george/);
+    const { client, events } = await rocket(server.address.port, 'peppa');
+    await nc.waitForLine(/^\*\*\* peppa joined$/);
+    client.say('hello George');
+    await nc.waitForLine(/^<peppa> hello George$/);
+    nc.send('hi Peppa\n');
+    await waitForEvent(client, events, (e) => e.type === 'message' && e.text === 'hi Peppa');
+    expect(events.find((e) => e.type === 'message')).toMatchObject({ from: 'george', text: 'hi Peppa' });
+  });
+
+  it('acknowledges every message of a rocket client before it leaves', async () => {
+    const server = await room();
+    const nc = await plain(server.address.port);
+    const { client } = await rocket(server.address.port, 'peppa');
+    for (let i = 0; i < 100; i++) client.say(`line ${i}`);
+    const info = await client.finish();
+    expect(info.error).toBeFalsy();
+    await nc.waitForLine(/^<peppa> line 99$/);
+    const received = nc.lines.filter((l) => l.startsWith('<peppa> line '));
+    expect(received).toEqual(Array.from({ length: 100 }, (_, i) => `<peppa> line ${i}`));
+  });
+
+  it('counts text without a newline as a message after a pause (the tutorial client)', async () => {
+    const server = await room();
+    const nc = await plain(server.address.port);
+    const tutorial = await plain(server.address.port);
+    tutorial.send('hello George');
+    await nc.waitForLine(/^<guest-\d+> hello George$/);
+  });
+
+  it('lets a gbk client and a utf-8 client read each other', async () => {
+    const server = await room();
+    const utf8 = await plain(server.address.port, 'utf-8');
+    const gbk = await plain(server.address.port, 'gbk');
+    gbk.send('/encoding gbk\n');
+    await gbk.waitForLine(/now reads and writes gbk/);
+    gbk.send('你好，乔治\n', 'gbk');
+    await utf8.waitForLine(/> 你好，乔治$/);
+    utf8.send('佩奇你好\n');
+    await gbk.waitForLine(/> 佩奇你好$/);
+  });
+
+  it('never garbles a character split across TCP segments', async () => {
+    const server = await room();
+    const reader = await plain(server.address.port);
+    const writer = await plain(server.address.port);
+    const bytes = Buffer.from('乔治\n', 'utf8');
+    for (const byte of bytes) {
+      await new Promise<void>((resolve) => writer.socket.write(Buffer.from([byte]), () => resolve()));
+    }
+    expect(await reader.waitForLine(/> /)).toMatch(/> 乔治$/);
+  });
+
+  it('turns invalid bytes into U+FFFD and keeps serving', async () => {
+    const server = await room();
+    const reader = await plain(server.address.port);
+    const writer = await plain(server.address.port);
+    writer.socket.write(Buffer.from([0x61, 0xff, 0xfe, 0x62, 0x0a]));
+    expect(await reader.waitForLine(/> a/)).toMatch(/> a\ufffd\ufffdb$/);
+    writer.send('still here\n');
+    await reader.waitForLine(/> still here$/);
+  });
+
+  it('serves hundreds of clients at once', async () => {
+    const server = await room();
+    const count = 200;
+    const clients = await Promise.all(Array.from({ length: count }, () => plain(server.address.port)));
+    clients[0]!.send('one for all\n');
+    await Promise.all(clients.slice(1).map((c) => c.waitForLine(/> one for all$/, 10_000)));
+    expect(server.room.size).toBe(count);
+  });
+
+  it('tells the others when a client vanishes, and goes on', async () => {
+    const server = await room();
+    const watcher = await plain(server.address.port);
+    const victim = await plain(server.address.port);
+    victim.send('/nick danny\n');
+    await watcher.waitForLine(/is now known as danny/);
+    victim.socket.resetAndDestroy();
+    await watcher.waitForLine(/^\*\*\* danny left/);
+    const other = await plain(server.address.port);
+    other.send('anyone?\n');
+    await watcher.waitForLine(/> anyone\?$/);
+  });
+
+  it('drops a client that never reads, and the others carry on', async () => {
+    const server = await room({ maxQueuedBytes: 256 * 1024 });
+    const reader = await plain(server.address.port);
+    const stuck = await plain(server.address.port);
+    stuck.send('/nick stuck\n');
+    await reader.waitForLine(/is now known as stuck/);
+    stuck.socket.pause();
+    const writer = await plain(server.address.port);
+    const big = 'x'.repeat(60_000);
+    // Bounded: at most 400 x 60 KB, stopping as soon as the room drops the stuck client.
+    let sent = 0;
+    // The reader keeps up (we wait for each line); the stuck client falls behind.
+    for (; sent < 400 && server.room.size === 3; sent++) {
+      const before = reader.lines.length;
+      writer.socket.write(`${big}\n`);
+      await waitUntil(reader.socket, 'lines', () => reader.lines.length > before, 5000, 'the reader to get a line');
+    }
+    await reader.waitForLine(/^\*\*\* stuck left \(too far behind/, 10_000);
+    expect(sent).toBeLessThan(400);
+    writer.send('after\n');
+    await reader.waitForLine(/> after$/);
+  });
+
+  it('talks plain text to a peer that is not a rocket, and sends only what was typed', async () => {
+    const received: Buffer[] = [];
+    const echo = net.createServer((socket) => {
+      socket.on('data', (d) => {
+        received.push(d);
+        socket.write(iconv.encode(`you said ${d.toString('utf8').trim()}`, 'gbk'));
+      });
+    });
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => echo.close(resolve)));
+    const port = (echo.address() as net.AddressInfo).port;
+    const client = await connectChat({ host: '127.0.0.1', port, detectMs: 200, encodings: { send: 'utf-8', recv: 'gbk' } });
+    cleanups.push(() => client.destroy());
+    const events: ChatEvent[] = [];
+    client.on('event', (e) => events.push(e));
+    client.say('你好');
+    await waitForEvent(client, events, (e) => e.type === 'message');
+    expect(client.mode).toBe('plain');
+    expect(Buffer.concat(received).toString('utf8')).toBe('你好\n');
+    expect(events[0]).toMatchObject({ type: 'message', text: 'you said 你好' });
+  });
+
+  it('says goodbye to every client when it closes', async () => {
+    const server = await startRoomServer({ port: 0, host: '127.0.0.1' });
+    const a = await plain(server.address.port);
+    const { client, events } = await rocket(server.address.port, 'peppa');
+    await server.close();
+    await a.waitForLine(/^\*\*\* The room is closing/);
+    await a.waitForClose();
+    const info = await client.closed;
+    expect(events.some((e) => e.type === 'bye')).toBe(true);
+    expect(info.error).toBeFalsy();
+  });
+});

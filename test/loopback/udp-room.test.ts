@@ -1,0 +1,149 @@
+import dgram from 'node:dgram';
+import iconv from 'iconv-lite';
+import { afterEach, describe, expect, it } from 'vitest';
+import { connectUdpChat, type UdpChatClient } from '../../src/client/udp-chat-client.js';
+import type { ChatEvent } from '../../src/protocol/events.js';
+import { decodeDatagram, encodeDatagram } from '../../src/protocol/udp-wire.js';
+import { type RoomServer, startRoomServer } from '../../src/server/room-server.js';
+import { waitUntil } from '../helpers/wait.js';
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function udpRoom(peerTimeoutMs?: number): Promise<RoomServer> {
+  const server = await startRoomServer({ port: 0, host: '127.0.0.1', udp: true, peerTimeoutMs });
+  cleanups.push(() => server.close());
+  return server;
+}
+
+/** A plain UDP peer like nc -u: sends text datagrams, collects what comes back. */
+async function plainPeer(port: number, encoding = 'utf-8') {
+  const socket = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  cleanups.push(() => socket.close());
+  const lines: string[] = [];
+  socket.on('message', (m) => {
+    lines.push(...iconv.decode(m, encoding).split('\n').filter((l) => l !== ''));
+    socket.emit('lines');
+  });
+  return {
+    socket,
+    lines,
+    send: (text: string) => socket.send(iconv.encode(text, encoding), port, '127.0.0.1'),
+    waitFor: async (pattern: RegExp) => {
+      await waitUntil(socket, 'lines', () => lines.some((l) => pattern.test(l)), 5000, `a datagram matching ${pattern}`);
+      return lines.find((l) => pattern.test(l))!;
+    },
+  };
+}
+
+async function rocketPeer(port: number, nick: string): Promise<{ client: UdpChatClient; events: ChatEvent[] }> {
+  const client = await connectUdpChat({ host: '127.0.0.1', port, nick });
+  cleanups.push(() => client.destroy());
+  const events: ChatEvent[] = [];
+  client.on('event', (e) => events.push(e));
+  return { client, events };
+}
+
+describe('UDP room', () => {
+  it('learns a plain peer from its first datagram and answers it at its own address', async () => {
+    const server = await udpRoom();
+    const a = await plainPeer(server.address.port);
+    const b = await plainPeer(server.address.port);
+    a.send('hello from a');
+    await a.waitFor(/^\*\*\* rocket\/1 .*You are guest-\d+/);
+    b.send('/nick bob');
+    await a.waitFor(/is now known as bob/);
+    b.send('hi a');
+    expect(await a.waitFor(/^<bob> hi a$/)).toBe('<bob> hi a');
+  });
+
+  it('takes each datagram as a message even without a newline, decoding per peer', async () => {
+    const server = await udpRoom();
+    const utf8 = await plainPeer(server.address.port);
+    const gbk = await plainPeer(server.address.port, 'gbk');
+    utf8.send('first');
+    await utf8.waitFor(/In the room/);
+    gbk.send('/encoding gbk');
+    await gbk.waitFor(/now reads and writes gbk/);
+    gbk.send('你好');
+    await utf8.waitFor(/> 你好$/);
+    utf8.send('佩奇');
+    await gbk.waitFor(/> 佩奇$/);
+  });
+
+  it('upgrades a rocket client, which then talks with its nick and gets acknowledgements', async () => {
+    const server = await udpRoom();
+    const watcher = await plainPeer(server.address.port);
+    watcher.send('/nick watcher');
+    await watcher.waitFor(/In the room/);
+    const { client, events } = await rocketPeer(server.address.port, 'peppa');
+    client.say('hello over udp');
+    await watcher.waitFor(/^<peppa> hello over udp$/);
+    await waitUntil(client, 'mode', () => client.mode === 'rocket', 5000, 'rocket mode');
+    expect(events.find((e) => e.type === 'welcome')).toMatchObject({ nick: 'peppa' });
+    client.say('second');
+    await watcher.waitFor(/^<peppa> second$/);
+    watcher.send('hi peppa');
+    await waitUntil(client, 'event', () => events.some((e) => e.type === 'message' && e.text === 'hi peppa'));
+    await client.finish();
+    await watcher.waitFor(/^\*\*\* peppa left/);
+  });
+
+  it('says a retransmitted message only once, and acknowledges it again', async () => {
+    const server = await udpRoom();
+    const watcher = await plainPeer(server.address.port);
+    watcher.send('/nick watcher');
+    await watcher.waitFor(/In the room/);
+    const rocket = dgram.createSocket('udp4');
+    cleanups.push(() => rocket.close());
+    const acks: string[] = [];
+    rocket.on('message', (m) => {
+      const value = decodeDatagram(m);
+      if (value?.type === 'ack') acks.push(String(value.id));
+      rocket.emit('acks');
+    });
+    await new Promise<void>((resolve) => rocket.bind(0, '127.0.0.1', resolve));
+    rocket.send(encodeDatagram({ type: 'hello', version: 1, nick: 'retry', client: 'test' }), server.address.port, '127.0.0.1');
+    const say = encodeDatagram({ type: 'say', id: 'm1', text: 'only once' });
+    rocket.send(say, server.address.port, '127.0.0.1');
+    rocket.send(say, server.address.port, '127.0.0.1');
+    await waitUntil(rocket, 'acks', () => acks.length === 2);
+    rocket.send(encodeDatagram({ type: 'say', id: 'm2', text: 'marker' }), server.address.port, '127.0.0.1');
+    await watcher.waitFor(/> marker$/);
+    expect(watcher.lines.filter((l) => l.endsWith('> only once'))).toHaveLength(1);
+  });
+
+  it('answers pings without joining the room', async () => {
+    const server = await udpRoom();
+    const socket = dgram.createSocket('udp4');
+    cleanups.push(() => socket.close());
+    const pong = new Promise<Record<string, unknown> | undefined>((resolve) => socket.once('message', (m) => resolve(decodeDatagram(m))));
+    socket.send(encodeDatagram({ type: 'ping', seq: 7, ts: 1 }), server.address.port, '127.0.0.1');
+    expect(await pong).toEqual({ type: 'pong', seq: 7, ts: 1 });
+    expect(server.room.size).toBe(0);
+  });
+
+  it('refuses a message too long for one safe datagram, with a clear error', async () => {
+    const server = await udpRoom();
+    const { client, events } = await rocketPeer(server.address.port, 'long');
+    client.say('x'.repeat(5000));
+    expect(events[0]).toMatchObject({ type: 'error', code: 'too-long' });
+    expect(events[0]?.type === 'error' && events[0].text).toMatch(/use TCP/);
+  });
+
+  it('forgets a peer that stays silent', async () => {
+    const server = await udpRoom(800);
+    const watcher = await plainPeer(server.address.port);
+    watcher.send('/nick watcher');
+    const quiet = await plainPeer(server.address.port);
+    quiet.send('/nick quiet');
+    await watcher.waitFor(/is now known as quiet/);
+    // keep the watcher alive while the quiet one expires
+    const keepAlive = setInterval(() => watcher.send('/who'), 50);
+    cleanups.push(() => clearInterval(keepAlive));
+    await watcher.waitFor(/^\*\*\* quiet left \(timed out/);
+  });
+});

@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import type { Member } from '../../../src/chat/member.js';
+import type { RenderedEvent } from '../../../src/chat/rendered-event.js';
+import { Room } from '../../../src/chat/room.js';
+import type { ByeEvent, ChatEvent } from '../../../src/protocol/events.js';
+
+/** An in-memory member: records what it receives. */
+class FakeMember implements Member {
+  nick = '';
+  readonly label = 'fake';
+  readonly events: ChatEvent[] = [];
+  readonly lines: string[] = [];
+  goodbye: ByeEvent | undefined;
+  deliver(event: ChatEvent, rendered: RenderedEvent): void {
+    this.events.push(event);
+    const text = rendered.text();
+    if (text !== undefined) this.lines.push(text);
+  }
+  close(goodbye: ByeEvent): void {
+    this.goodbye = goodbye;
+  }
+}
+
+function roomWith(...nicks: string[]): { room: Room; members: FakeMember[] } {
+  const room = new Room({ name: 'test' });
+  const members = nicks.map((nick) => {
+    const m = new FakeMember();
+    room.attach(m);
+    room.join(m, nick);
+    return m;
+  });
+  for (const m of members) m.events.length = 0;
+  for (const m of members) m.lines.length = 0;
+  return { room, members };
+}
+
+describe('Room', () => {
+  it('gives newcomers guest names and announces joins to the others', () => {
+    const { room, members } = roomWith('george');
+    const newcomer = new FakeMember();
+    room.attach(newcomer);
+    expect(newcomer.nick).toMatch(/^guest-\d+$/);
+    room.join(newcomer);
+    expect(members[0]!.lines).toEqual([`*** ${newcomer.nick} joined`]);
+    expect(room.who()).toEqual(['george', newcomer.nick]);
+  });
+
+  it('delivers a message to everyone but its sender, with the sender nick', () => {
+    const { room, members } = roomWith('george', 'peppa', 'suzy');
+    const [george, peppa, suzy] = members;
+    const said = room.input(peppa!, 'hello everyone');
+    expect(said).toMatchObject({ type: 'message', from: 'peppa', text: 'hello everyone' });
+    expect(george!.lines).toEqual(['<peppa> hello everyone']);
+    expect(suzy!.lines).toEqual(['<peppa> hello everyone']);
+    expect(peppa!.lines).toEqual([]);
+  });
+
+  it('keeps a /msg between its two ends', () => {
+    const { room, members } = roomWith('george', 'peppa', 'suzy');
+    const [george, peppa, suzy] = members;
+    room.input(peppa!, '/msg George secret plan');
+    expect(george!.events).toMatchObject([{ type: 'message', from: 'peppa', to: 'george', text: 'secret plan' }]);
+    expect(peppa!.events).toHaveLength(1);
+    expect(suzy!.events).toEqual([]);
+  });
+
+  it('refuses a /msg to nobody with a clear error', () => {
+    const { room, members } = roomWith('peppa');
+    room.input(members[0]!, '/msg danny hi');
+    expect(members[0]!.events).toMatchObject([{ type: 'error', text: expect.stringMatching(/nobody called danny/) }]);
+  });
+
+  it('renames with /nick, refusing taken, look-alike and invalid nicks', () => {
+    const { room, members } = roomWith('george', 'peppa');
+    const [george, peppa] = members;
+    room.input(peppa!, '/nick GEORGE');
+    room.input(peppa!, '/nick ｇｅｏｒｇｅ');
+    room.input(peppa!, '/nick bad\u001bnick');
+    expect(peppa!.nick).toBe('peppa');
+    expect(peppa!.events.map((e) => e.type)).toEqual(['error', 'error', 'error']);
+    room.input(peppa!, '/nick pig');
+    expect(george!.lines).toEqual(['*** peppa is now known as pig']);
+    expect(room.who()).toEqual(['george', 'pig']);
+  });
+
+  it('renders /me as an action', () => {
+    const { room, members } = roomWith('george', 'peppa');
+    room.input(members[1]!, '/me jumps in a muddy puddle');
+    expect(members[0]!.lines).toEqual(['* peppa jumps in a muddy puddle']);
+  });
+
+  it('announces a leave once and forgets the nick', () => {
+    const { room, members } = roomWith('george', 'peppa');
+    room.leave(members[1]!, 'connection reset by peer');
+    room.leave(members[1]!, 'again');
+    expect(members[0]!.lines).toEqual(['*** peppa left (connection reset by peer)']);
+    expect(room.who()).toEqual(['george']);
+  });
+
+  it('says goodbye to everyone when it closes', () => {
+    const { room, members } = roomWith('george', 'peppa');
+    room.close();
+    expect(members.map((m) => m.goodbye?.text)).toEqual(['The room is closing. Goodbye', 'The room is closing. Goodbye']);
+    expect(room.size).toBe(0);
+  });
+
+  it('makes control characters in messages harmless', () => {
+    const { room, members } = roomWith('george', 'peppa');
+    room.input(members[1]!, 'hi\u001b[31m red');
+    expect(members[0]!.lines).toEqual(['<peppa> hi^[[31m red']);
+  });
+
+  it('encodes a broadcast once per encoding, not once per member', () => {
+    const { room, members } = roomWith('george', 'peppa', 'suzy');
+    const seen = new Set<Buffer | undefined>();
+    for (const m of members) {
+      m.deliver = (_event, rendered) => {
+        seen.add(rendered.bytes('gbk'));
+      };
+    }
+    room.input(members[0]!, '你好');
+    expect(seen.size).toBe(1);
+  });
+});
