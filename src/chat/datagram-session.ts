@@ -1,8 +1,13 @@
-import { RecentIds } from '../protocol/recent-ids.js';
-import { createTextDecoder, type EncodingPair, encodeText, type TextDecoderStream } from '../protocol/codec.js';
+import {
+  createTextDecoder,
+  type EncodingPair,
+  encodeText,
+  type TextDecoderStream,
+} from '../protocol/codec.js';
 import type { ByeEvent, ChatEvent } from '../protocol/events.js';
 import { GREETING_PREFIX, PROTOCOL_VERSION } from '../protocol/handshake.js';
 import { LineSplitter } from '../protocol/line-splitter.js';
+import { RecentIds } from '../protocol/recent-ids.js';
 import { encodeDatagram, MAX_UDP_TEXT_BYTES } from '../protocol/udp-wire.js';
 import type { Link } from '../transport/types.js';
 import type { Member } from './member.js';
@@ -100,12 +105,19 @@ export class DatagramSession implements Member {
         } else {
           this.room.join(this, nick);
         }
-        this.send({ type: 'welcome', nick: this.nick, room: this.room.name, version: PROTOCOL_VERSION, members: this.room.who() });
+        this.send({
+          type: 'welcome',
+          nick: this.nick,
+          room: this.room.name,
+          version: PROTOCOL_VERSION,
+          members: this.room.who(),
+        });
         if (this.held !== undefined) this.releaseHeld();
         return;
       }
       case 'say': {
-        if (typeof request.text !== 'string' || typeof request.id !== 'string' || request.id.length > 64) return;
+        if (typeof request.text !== 'string' || typeof request.id !== 'string' || request.id.length > 64)
+          return;
         // A retransmission after a lost ack: acknowledge again, say nothing twice.
         if (!this.said.has(request.id)) {
           this.said.add(request.id);
@@ -116,7 +128,10 @@ export class DatagramSession implements Member {
         return;
       }
       case 'quit':
-        this.room.input(this, typeof request.text === 'string' && request.text ? `/quit ${request.text}` : '/quit');
+        this.room.input(
+          this,
+          typeof request.text === 'string' && request.text ? `/quit ${request.text}` : '/quit',
+        );
         return;
       case 'ping':
         this.link.write(encodeDatagram({ type: 'pong', seq: request.seq, ts: request.ts }));

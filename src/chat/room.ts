@@ -46,7 +46,8 @@ export class Room {
     if (!this.attached.has(member) || this.isJoined(member)) return;
     if (wantedNick !== undefined && wantedNick !== member.nick) {
       const problem = this.nickRefusal(wantedNick);
-      if (problem) this.sendTo(member, { type: 'error', code: 'nick', text: `${problem}; you are ${member.nick}` });
+      if (problem)
+        this.sendTo(member, { type: 'error', code: 'nick', text: `${problem}; you are ${member.nick}` });
       else member.nick = wantedNick;
     }
     this.joined.set(nickKey(member.nick), member);
@@ -138,7 +139,11 @@ export class Room {
     }
   }
 
-  private say(member: Member, body: { text: string; action?: boolean }, id?: string): MessageEvent | undefined {
+  private say(
+    member: Member,
+    body: { text: string; action?: boolean },
+    id?: string,
+  ): MessageEvent | undefined {
     if (body.text.trim() === '') return undefined;
     const event: MessageEvent = {
       type: 'message',
@@ -155,7 +160,11 @@ export class Room {
   private sayPrivately(member: Member, to: string, text: string, id?: string): MessageEvent | undefined {
     const target = this.joined.get(nickKey(to));
     if (target === undefined) {
-      this.sendTo(member, { type: 'error', code: 'no-such-nick', text: `nobody called ${sanitizeText(to)} is in the room; /who lists who is` });
+      this.sendTo(member, {
+        type: 'error',
+        code: 'no-such-nick',
+        text: `nobody called ${sanitizeText(to)} is in the room; /who lists who is`,
+      });
       return undefined;
     }
     const event: MessageEvent = {
@@ -203,7 +212,11 @@ export class Room {
       const text = member.setEncoding(checkEncoding(encoding));
       this.sendTo(member, { type: 'info', text });
     } catch (err) {
-      this.sendTo(member, { type: 'error', code: 'encoding', text: err instanceof Error ? err.message : String(err) });
+      this.sendTo(member, {
+        type: 'error',
+        code: 'encoding',
+        text: err instanceof Error ? err.message : String(err),
+      });
     }
   }
 

@@ -1,4 +1,9 @@
-import { createTextDecoder, type EncodingPair, encodeText, type TextDecoderStream } from '../protocol/codec.js';
+import {
+  createTextDecoder,
+  type EncodingPair,
+  encodeText,
+  type TextDecoderStream,
+} from '../protocol/codec.js';
 import type { ByeEvent, ChatEvent, ClientRequest } from '../protocol/events.js';
 import { encodeFrame, FrameDecoder } from '../protocol/frame.js';
 import { GREETING_PREFIX, PROTOCOL_VERSION, UPGRADE_ACCEPT, UPGRADE_REQUEST } from '../protocol/handshake.js';
@@ -112,7 +117,7 @@ export class StreamSession implements Member {
     this.finish();
   }
 
-  deliver(event: ChatEvent, rendered: RenderedEvent): void {
+  deliver(_event: ChatEvent, rendered: RenderedEvent): void {
     if (this.mode === 'closed') return;
     if (this.mode === 'rocket') {
       this.link.write(rendered.frame());
@@ -200,7 +205,11 @@ export class StreamSession implements Member {
     try {
       requests = this.frames!.push(chunk);
     } catch (err) {
-      this.room.sendTo(this, { type: 'error', code: 'protocol', text: err instanceof Error ? err.message : String(err) });
+      this.room.sendTo(this, {
+        type: 'error',
+        code: 'protocol',
+        text: err instanceof Error ? err.message : String(err),
+      });
       this.room.leave(this, 'protocol error');
       this.finish();
       this.link.end();

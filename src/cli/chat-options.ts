@@ -19,7 +19,10 @@ export function addSharedChatOptions(command: Command): Command {
     .option('--udp', 'use UDP datagrams instead of TCP')
     .option('--raw', 'a byte-exact pipe like netcat: stdin to the socket, the socket to stdout')
     .option('--nick <name>', 'your nickname in the room, e.g. --nick peppa')
-    .option('--encoding <enc>', 'text encoding on the wire for plain peers (default utf-8), e.g. gbk, big5, shift_jis')
+    .option(
+      '--encoding <enc>',
+      'text encoding on the wire for plain peers (default utf-8), e.g. gbk, big5, shift_jis',
+    )
     .option('--send-encoding <enc>', 'encoding of what you send, when it differs from what you receive')
     .option('--recv-encoding <enc>', 'encoding of what you receive, e.g. gbk for the tutorial server')
     .option('--json', 'print every event as one JSON object per line')
@@ -37,7 +40,8 @@ export function checkChatFlags(flags: SharedChatFlags): EncodingPair {
       ['--nick', flags.nick],
       ['--json', flags.json],
     ] as const) {
-      if (value !== undefined) throw new UsageError(`cannot use --raw with ${name}: raw mode passes bytes through unchanged`);
+      if (value !== undefined)
+        throw new UsageError(`cannot use --raw with ${name}: raw mode passes bytes through unchanged`);
     }
   } else if (flags.progress) {
     throw new UsageError('--progress goes with --raw');

@@ -12,10 +12,10 @@ import type { ChatEvent, ClientRequest } from '../protocol/events.js';
 import { encodeFrame, FrameDecoder } from '../protocol/frame.js';
 import { GREETING_PREFIX, PROTOCOL_VERSION, UPGRADE_ACCEPT, UPGRADE_REQUEST } from '../protocol/handshake.js';
 import { LineSplitter } from '../protocol/line-splitter.js';
-import { VERSION } from '../version.js';
+import { RecentIds } from '../protocol/recent-ids.js';
 import { describeLostPeer } from '../transport/socket-errors.js';
 import { connectTcp, remoteLabel } from '../transport/tcp.js';
-import { RecentIds } from '../protocol/recent-ids.js';
+import { VERSION } from '../version.js';
 import type { ChatConnection, ClientEvents, ClientMode, CloseInfo } from './types.js';
 
 export interface ChatClientOptions {
@@ -269,7 +269,13 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
 
   private emitPlainLine(text: string): void {
     this.counter += 1;
-    this.emit('event', { type: 'message', id: `${this.idPrefix}-r${this.counter}`, ts: Date.now(), from: this.peer, text });
+    this.emit('event', {
+      type: 'message',
+      id: `${this.idPrefix}-r${this.counter}`,
+      ts: Date.now(),
+      from: this.peer,
+      text,
+    });
   }
 
   private receiveFrames(chunk: Buffer): void {
@@ -363,6 +369,10 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
 
 /** Connects to a room or any TCP peer; rejects with a RocketError that says why not. */
 export async function connectChat(options: ChatClientOptions): Promise<ChatClient> {
-  const socket = await connectTcp({ host: options.host, port: options.port, timeoutMs: options.connectTimeoutMs });
+  const socket = await connectTcp({
+    host: options.host,
+    port: options.port,
+    timeoutMs: options.connectTimeoutMs,
+  });
   return new ChatClient(socket, options);
 }

@@ -1,12 +1,17 @@
 import dgram from 'node:dgram';
-import { EventEmitter } from 'node:events';
 import { lookup } from 'node:dns/promises';
+import { EventEmitter } from 'node:events';
 import { createTextDecoder, DEFAULT_ENCODING, type EncodingPair, encodeText } from '../protocol/codec.js';
 import type { ChatEvent } from '../protocol/events.js';
 import { GREETING_PREFIX, PROTOCOL_VERSION } from '../protocol/handshake.js';
 import { LineSplitter } from '../protocol/line-splitter.js';
 import { RecentIds } from '../protocol/recent-ids.js';
-import { decodeDatagram, encodeDatagram, isRocketDatagram, MAX_UDP_TEXT_BYTES } from '../protocol/udp-wire.js';
+import {
+  decodeDatagram,
+  encodeDatagram,
+  isRocketDatagram,
+  MAX_UDP_TEXT_BYTES,
+} from '../protocol/udp-wire.js';
 import { describeConnectError, formatHostPort } from '../transport/socket-errors.js';
 import { VERSION } from '../version.js';
 import type { ChatConnection, ClientEvents, ClientMode, CloseInfo } from './types.js';
@@ -138,7 +143,11 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
       if (entry === undefined || this.state === 'closed') return;
       if (entry.tries >= (this.options.maxRetransmits ?? 6)) {
         this.outstanding.delete(id);
-        this.emit('event', { type: 'error', code: 'lost', text: 'a message was not acknowledged by the room' });
+        this.emit('event', {
+          type: 'error',
+          code: 'lost',
+          text: 'a message was not acknowledged by the room',
+        });
         this.emit('mode', this.state);
         return;
       }
@@ -169,14 +178,25 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
         continue;
       }
       this.counter += 1;
-      this.emit('event', { type: 'message', id: `r${this.counter}`, ts: Date.now(), from: this.peerLabel, text: line });
+      this.emit('event', {
+        type: 'message',
+        id: `r${this.counter}`,
+        ts: Date.now(),
+        from: this.peerLabel,
+        text: line,
+      });
     }
   }
 
   private upgrade(): void {
     this.state = 'upgrading';
     this.send(
-      encodeDatagram({ type: 'hello', version: PROTOCOL_VERSION, client: `rocket/${VERSION}`, ...(this.nickname ? { nick: this.nickname } : {}) }),
+      encodeDatagram({
+        type: 'hello',
+        version: PROTOCOL_VERSION,
+        client: `rocket/${VERSION}`,
+        ...(this.nickname ? { nick: this.nickname } : {}),
+      }),
     );
   }
 
@@ -194,7 +214,10 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
       case 'welcome':
         this.nickname = event.nick;
         this.state = 'rocket';
-        this.keepalive = setInterval(() => this.send(encodeDatagram({ type: 'ping', seq: 0, ts: Date.now() })), 30_000);
+        this.keepalive = setInterval(
+          () => this.send(encodeDatagram({ type: 'ping', seq: 0, ts: Date.now() })),
+          30_000,
+        );
         this.keepalive.unref();
         this.emit('mode', this.state);
         break;
@@ -217,7 +240,8 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
 
   /** Resolves when every datagram has left and every message is acknowledged (or given up). */
   private drained(): Promise<void> {
-    const done = (): boolean => this.state === 'closed' || (this.inFlightSends === 0 && this.outstanding.size === 0);
+    const done = (): boolean =>
+      this.state === 'closed' || (this.inFlightSends === 0 && this.outstanding.size === 0);
     if (done()) return Promise.resolve();
     return new Promise((resolve) => {
       const check = (): void => {

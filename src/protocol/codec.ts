@@ -59,7 +59,11 @@ export interface EncodingPair {
   recv: string;
 }
 
-export function resolveEncodings(opts: { encoding?: string; sendEncoding?: string; recvEncoding?: string }): EncodingPair {
+export function resolveEncodings(opts: {
+  encoding?: string;
+  sendEncoding?: string;
+  recvEncoding?: string;
+}): EncodingPair {
   const base = checkEncoding(opts.encoding ?? DEFAULT_ENCODING);
   return {
     send: opts.sendEncoding ? checkEncoding(opts.sendEncoding) : base,

@@ -54,7 +54,9 @@ export function parseCommand(line: string): Command {
     case '?':
       return { name: 'help' };
     default:
-      return invalid(`unknown command /${word}; /help lists the commands (start with // to send a line beginning with /)`);
+      return invalid(
+        `unknown command /${word}; /help lists the commands (start with // to send a line beginning with /)`,
+      );
   }
 }
 

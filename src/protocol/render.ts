@@ -8,7 +8,9 @@ export function renderEvent(event: ChatEvent): string | undefined {
   switch (event.type) {
     case 'message': {
       const privately = event.to !== undefined ? ' (private)' : '';
-      return event.action ? `* ${event.from}${privately} ${event.text}` : `<${event.from}>${privately} ${event.text}`;
+      return event.action
+        ? `* ${event.from}${privately} ${event.text}`
+        : `<${event.from}>${privately} ${event.text}`;
     }
     case 'join':
       return `*** ${event.nick} joined`;

@@ -70,7 +70,10 @@ export async function startRoomServer(options: RoomServerOptions): Promise<RoomS
     maxQueuedBytes: options.maxQueuedBytes,
   });
   const bound = listener.server.address();
-  const address = typeof bound === 'object' && bound !== null ? { address: bound.address, port: bound.port } : { address: '?', port: options.port };
+  const address =
+    typeof bound === 'object' && bound !== null
+      ? { address: bound.address, port: bound.port }
+      : { address: '?', port: options.port };
   return {
     room,
     protocol: 'tcp',

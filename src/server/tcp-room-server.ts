@@ -26,7 +26,10 @@ export async function listenTcpRoom(
       return;
     }
     sockets.add(socket);
-    const roomAddress = formatHostPort((socket.localAddress ?? '?').replace(/^::ffff:/, ''), socket.localPort ?? 0);
+    const roomAddress = formatHostPort(
+      (socket.localAddress ?? '?').replace(/^::ffff:/, ''),
+      socket.localPort ?? 0,
+    );
     const session = new StreamSession(room, createTcpLink(socket), { ...sessionOptions, roomAddress });
     let failure: string | undefined;
     socket.on('data', (chunk: Buffer) => session.receive(chunk));

@@ -56,14 +56,24 @@ export async function listenUdpRoom(
     if (isRocketDatagram(datagram)) {
       if (request === undefined) return; // garbage after the magic: nobody to answer
       if (request.type === 'ping' && session === undefined) {
-        socket.send(encodeDatagram({ type: 'pong', seq: request.seq, ts: request.ts }), rinfo.port, rinfo.address);
+        socket.send(
+          encodeDatagram({ type: 'pong', seq: request.seq, ts: request.ts }),
+          rinfo.port,
+          rinfo.address,
+        );
         return;
       }
     }
     if (room.isClosed) return;
     if (session === undefined) {
       const roomAddress = `${formatAddress(bound.address)}:${bound.port}`;
-      session = new DatagramSession(room, linkTo(rinfo, key), request ? 'rocket' : 'plain', options.encodings, roomAddress);
+      session = new DatagramSession(
+        room,
+        linkTo(rinfo, key),
+        request ? 'rocket' : 'plain',
+        options.encodings,
+        roomAddress,
+      );
       peers.set(key, session);
       session.start();
     }

@@ -35,7 +35,11 @@ async function rocket(port: number, nick: string): Promise<{ client: ChatConnect
   return { client, events };
 }
 
-function waitForEvent(client: ChatConnection, events: ChatEvent[], match: (e: ChatEvent) => boolean): Promise<void> {
+function waitForEvent(
+  client: ChatConnection,
+  events: ChatEvent[],
+  match: (e: ChatEvent) => boolean,
+): Promise<void> {
   return waitUntil(client, 'event', () => events.some(match), 5000, 'an event');
 }
 
@@ -161,7 +165,13 @@ describe('TCP room', () => {
     for (; sent < 400 && server.room.size === 3; sent++) {
       const before = reader.lines.length;
       writer.socket.write(`${big}\n`);
-      await waitUntil(reader.socket, 'lines', () => reader.lines.length > before, 5000, 'the reader to get a line');
+      await waitUntil(
+        reader.socket,
+        'lines',
+        () => reader.lines.length > before,
+        5000,
+        'the reader to get a line',
+      );
     }
     await reader.waitForLine(/^\*\*\* stuck left \(too far behind/, 10_000);
     expect(sent).toBeLessThan(400);
@@ -180,7 +190,12 @@ describe('TCP room', () => {
     await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
     cleanups.push(() => new Promise((resolve) => echo.close(resolve)));
     const port = (echo.address() as net.AddressInfo).port;
-    const client = await connectChat({ host: '127.0.0.1', port, detectMs: 200, encodings: { send: 'utf-8', recv: 'gbk' } });
+    const client = await connectChat({
+      host: '127.0.0.1',
+      port,
+      detectMs: 200,
+      encodings: { send: 'utf-8', recv: 'gbk' },
+    });
     cleanups.push(() => client.destroy());
     const events: ChatEvent[] = [];
     client.on('event', (e) => events.push(e));

@@ -25,7 +25,12 @@ async function plainPeer(port: number, encoding = 'utf-8') {
   cleanups.push(() => socket.close());
   const lines: string[] = [];
   socket.on('message', (m) => {
-    lines.push(...iconv.decode(m, encoding).split('\n').filter((l) => l !== ''));
+    lines.push(
+      ...iconv
+        .decode(m, encoding)
+        .split('\n')
+        .filter((l) => l !== ''),
+    );
     socket.emit('lines');
   });
   return {
@@ -33,13 +38,22 @@ async function plainPeer(port: number, encoding = 'utf-8') {
     lines,
     send: (text: string) => socket.send(iconv.encode(text, encoding), port, '127.0.0.1'),
     waitFor: async (pattern: RegExp) => {
-      await waitUntil(socket, 'lines', () => lines.some((l) => pattern.test(l)), 5000, `a datagram matching ${pattern}`);
+      await waitUntil(
+        socket,
+        'lines',
+        () => lines.some((l) => pattern.test(l)),
+        5000,
+        `a datagram matching ${pattern}`,
+      );
       return lines.find((l) => pattern.test(l))!;
     },
   };
 }
 
-async function rocketPeer(port: number, nick: string): Promise<{ client: UdpChatClient; events: ChatEvent[] }> {
+async function rocketPeer(
+  port: number,
+  nick: string,
+): Promise<{ client: UdpChatClient; events: ChatEvent[] }> {
   const client = await connectUdpChat({ host: '127.0.0.1', port, nick });
   cleanups.push(() => client.destroy());
   const events: ChatEvent[] = [];
@@ -106,7 +120,11 @@ describe('UDP room', () => {
       rocket.emit('acks');
     });
     await new Promise<void>((resolve) => rocket.bind(0, '127.0.0.1', resolve));
-    rocket.send(encodeDatagram({ type: 'hello', version: 1, nick: 'retry', client: 'test' }), server.address.port, '127.0.0.1');
+    rocket.send(
+      encodeDatagram({ type: 'hello', version: 1, nick: 'retry', client: 'test' }),
+      server.address.port,
+      '127.0.0.1',
+    );
     const say = encodeDatagram({ type: 'say', id: 'm1', text: 'only once' });
     rocket.send(say, server.address.port, '127.0.0.1');
     rocket.send(say, server.address.port, '127.0.0.1');
@@ -120,7 +138,9 @@ describe('UDP room', () => {
     const server = await udpRoom();
     const socket = dgram.createSocket('udp4');
     cleanups.push(() => socket.close());
-    const pong = new Promise<Record<string, unknown> | undefined>((resolve) => socket.once('message', (m) => resolve(decodeDatagram(m))));
+    const pong = new Promise<Record<string, unknown> | undefined>((resolve) =>
+      socket.once('message', (m) => resolve(decodeDatagram(m))),
+    );
     socket.send(encodeDatagram({ type: 'ping', seq: 7, ts: 1 }), server.address.port, '127.0.0.1');
     expect(await pong).toEqual({ type: 'pong', seq: 7, ts: 1 });
     expect(server.room.size).toBe(0);

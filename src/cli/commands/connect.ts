@@ -54,14 +54,24 @@ what you type. Type /quit or press Ctrl-D to leave.`,
     }
     const client: ChatConnection = flags.udp
       ? await connectUdpChat({ host, port, nick: flags.nick, encodings })
-      : await connectChat({ host, port, nick: flags.nick, encodings, connectTimeoutMs: flags.timeout * 1000 });
+      : await connectChat({
+          host,
+          port,
+          nick: flags.nick,
+          encodings,
+          connectTimeoutMs: flags.timeout * 1000,
+        });
     const exitCode = await runChat(client, flags, quitAfterEofMs);
     process.exit(exitCode);
   });
 }
 
 /** Wires a connection to the terminal; resolves with the exit status. */
-async function runChat(client: ChatConnection, flags: ConnectFlags, quitAfterEofMs: number | undefined): Promise<number> {
+async function runChat(
+  client: ChatConnection,
+  flags: ConnectFlags,
+  quitAfterEofMs: number | undefined,
+): Promise<number> {
   let inputEnded = false;
   const consoleUi = new ChatConsole({
     input: process.stdin,

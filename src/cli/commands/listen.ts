@@ -1,13 +1,13 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { LocalMember } from '../../chat/local-member.js';
+import { UsageError } from '../../errors.js';
 import { rawListen } from '../../raw/index.js';
 import { startRoomServer } from '../../server/room-server.js';
 import { formatHostPort } from '../../transport/socket-errors.js';
 import { ChatConsole } from '../chat-console.js';
 import { addSharedChatOptions, checkChatFlags, type SharedChatFlags } from '../chat-options.js';
 import { parsePort } from '../options.js';
-import { UsageError } from '../../errors.js';
 
 interface ListenFlags extends SharedChatFlags {
   host?: string;
@@ -17,7 +17,9 @@ interface ListenFlags extends SharedChatFlags {
 export function registerListen(program: Command): void {
   const command = program
     .command('listen')
-    .description("start a chat room (George's side): anyone can join with rocket, nc, telnet or a socket program")
+    .description(
+      "start a chat room (George's side): anyone can join with rocket, nc, telnet or a socket program",
+    )
     .argument('[port]', 'port to listen on', parsePort, 8888)
     .option('--host <addr>', 'listen on this address only (default: every interface, IPv6 and IPv4)')
     .option('--keep-open', 'with --raw: serve the next connection after one ends');
@@ -38,7 +40,8 @@ In the room type a message and press Enter; /help lists /nick, /who, /msg, /me,
   );
   command.action(async (port: number, flags: ListenFlags) => {
     const encodings = checkChatFlags(flags);
-    if (flags.keepOpen && !flags.raw) throw new UsageError('--keep-open goes with --raw (a room always stays open)');
+    if (flags.keepOpen && !flags.raw)
+      throw new UsageError('--keep-open goes with --raw (a room always stays open)');
     const protocol = flags.udp ? 'udp' : 'tcp';
     if (flags.raw) {
       const stats = rawListen({
@@ -49,7 +52,8 @@ In the room type a message and press Enter; /help lists /nick, /who, /msg, /me,
         input: process.stdin,
         output: process.stdout,
         progress: flags.progress || process.stderr.isTTY ? process.stderr : undefined,
-        onListening: (address) => process.stderr.write(`Listening on ${address.address} ${address.port} (${protocol})\n`),
+        onListening: (address) =>
+          process.stderr.write(`Listening on ${address.address} ${address.port} (${protocol})\n`),
       });
       await stats;
       return;
@@ -58,7 +62,11 @@ In the room type a message and press Enter; /help lists /nick, /who, /msg, /me,
   });
 }
 
-async function runRoom(port: number, flags: ListenFlags, encodings: ReturnType<typeof checkChatFlags>): Promise<void> {
+async function runRoom(
+  port: number,
+  flags: ListenFlags,
+  encodings: ReturnType<typeof checkChatFlags>,
+): Promise<void> {
   const server = await startRoomServer({ port, host: flags.host, udp: flags.udp, encodings });
   const { address } = server;
   process.stderr.write(

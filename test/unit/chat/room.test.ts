@@ -59,7 +59,9 @@ describe('Room', () => {
     const { room, members } = roomWith('george', 'peppa', 'suzy');
     const [george, peppa, suzy] = members;
     room.input(peppa!, '/msg George secret plan');
-    expect(george!.events).toMatchObject([{ type: 'message', from: 'peppa', to: 'george', text: 'secret plan' }]);
+    expect(george!.events).toMatchObject([
+      { type: 'message', from: 'peppa', to: 'george', text: 'secret plan' },
+    ]);
     expect(peppa!.events).toHaveLength(1);
     expect(suzy!.events).toEqual([]);
   });
@@ -67,7 +69,9 @@ describe('Room', () => {
   it('refuses a /msg to nobody with a clear error', () => {
     const { room, members } = roomWith('peppa');
     room.input(members[0]!, '/msg danny hi');
-    expect(members[0]!.events).toMatchObject([{ type: 'error', text: expect.stringMatching(/nobody called danny/) }]);
+    expect(members[0]!.events).toMatchObject([
+      { type: 'error', text: expect.stringMatching(/nobody called danny/) },
+    ]);
   });
 
   it('renames with /nick, refusing taken, look-alike and invalid nicks', () => {
@@ -100,7 +104,10 @@ describe('Room', () => {
   it('says goodbye to everyone when it closes', () => {
     const { room, members } = roomWith('george', 'peppa');
     room.close();
-    expect(members.map((m) => m.goodbye?.text)).toEqual(['The room is closing. Goodbye', 'The room is closing. Goodbye']);
+    expect(members.map((m) => m.goodbye?.text)).toEqual([
+      'The room is closing. Goodbye',
+      'The room is closing. Goodbye',
+    ]);
     expect(room.size).toBe(0);
   });
 

@@ -1,12 +1,21 @@
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
-import { checkEncoding, createTextDecoder, encodeText, resolveEncodings } from '../../../src/protocol/codec.js';
+import {
+  checkEncoding,
+  createTextDecoder,
+  encodeText,
+  resolveEncodings,
+} from '../../../src/protocol/codec.js';
 
 describe('codec', () => {
   it.each(['utf-8', 'gbk', 'gb18030', 'big5', 'shift_jis', 'euc-kr', 'utf-16le'])(
     'decodes %s split at every byte boundary without garbling',
     (encoding) => {
-      const samples: Record<string, string> = { shift_jis: 'こんにちは、ジョージ', 'euc-kr': '안녕하세요 조지', big5: '你好，喬治！hello' };
+      const samples: Record<string, string> = {
+        shift_jis: 'こんにちは、ジョージ',
+        'euc-kr': '안녕하세요 조지',
+        big5: '你好，喬治！hello',
+      };
       const text = samples[encoding] ?? '你好，乔治！hello';
       const bytes = encodeText(text, encoding);
       for (let at = 0; at <= bytes.length; at++) {
@@ -41,6 +50,9 @@ describe('codec', () => {
 
   it('resolves separate send and receive encodings', () => {
     expect(resolveEncodings({ recvEncoding: 'gbk' })).toEqual({ send: 'utf-8', recv: 'gbk' });
-    expect(resolveEncodings({ encoding: 'BIG5', sendEncoding: 'utf8' })).toEqual({ send: 'utf8', recv: 'big5' });
+    expect(resolveEncodings({ encoding: 'BIG5', sendEncoding: 'utf8' })).toEqual({
+      send: 'utf8',
+      recv: 'big5',
+    });
   });
 });

@@ -7,7 +7,11 @@ describe('parseCommand', () => {
     expect(parseCommand('hello')).toEqual({ name: 'say', text: 'hello' });
     expect(parseCommand('/nick peppa')).toEqual({ name: 'nick', nick: 'peppa' });
     expect(parseCommand('/WHO')).toEqual({ name: 'who' });
-    expect(parseCommand('/msg george are you there?')).toEqual({ name: 'msg', to: 'george', text: 'are you there?' });
+    expect(parseCommand('/msg george are you there?')).toEqual({
+      name: 'msg',
+      to: 'george',
+      text: 'are you there?',
+    });
     expect(parseCommand('/me waves')).toEqual({ name: 'me', text: 'waves' });
     expect(parseCommand('/encoding gbk')).toEqual({ name: 'encoding', encoding: 'gbk' });
     expect(parseCommand('/quit see you')).toEqual({ name: 'quit', text: 'see you' });
@@ -21,7 +25,10 @@ describe('parseCommand', () => {
   it('explains how to use a command given wrongly', () => {
     expect(parseCommand('/msg george')).toEqual({ name: 'invalid', text: 'usage: /msg NAME TEXT' });
     expect(parseCommand('/nick two words')).toEqual({ name: 'invalid', text: 'usage: /nick NAME' });
-    expect(parseCommand('/dance')).toMatchObject({ name: 'invalid', text: expect.stringMatching(/unknown command \/dance/) });
+    expect(parseCommand('/dance')).toMatchObject({
+      name: 'invalid',
+      text: expect.stringMatching(/unknown command \/dance/),
+    });
   });
 });
 

@@ -17,15 +17,23 @@ function cut(bytes: Buffer, offsets: number[]): Buffer[] {
 
 describe('FrameDecoder', () => {
   it('decodes the same messages whatever way the stream is split', () => {
-    const message = fc.record({ type: fc.constant('say'), id: fc.string(), text: fc.string({ unit: 'binary' }) });
+    const message = fc.record({
+      type: fc.constant('say'),
+      id: fc.string(),
+      text: fc.string({ unit: 'binary' }),
+    });
     fc.assert(
-      fc.property(fc.array(message, { maxLength: 20 }), fc.array(fc.nat(), { maxLength: 30 }), (messages, offsets) => {
-        const stream = Buffer.concat(messages.map((m) => encodeFrame(m)));
-        const decoder = new FrameDecoder();
-        const decoded = cut(stream, offsets).flatMap((piece) => decoder.push(piece));
-        expect(decoded).toEqual(messages);
-        expect(decoder.bufferedBytes).toBe(0);
-      }),
+      fc.property(
+        fc.array(message, { maxLength: 20 }),
+        fc.array(fc.nat(), { maxLength: 30 }),
+        (messages, offsets) => {
+          const stream = Buffer.concat(messages.map((m) => encodeFrame(m)));
+          const decoder = new FrameDecoder();
+          const decoded = cut(stream, offsets).flatMap((piece) => decoder.push(piece));
+          expect(decoded).toEqual(messages);
+          expect(decoder.bufferedBytes).toBe(0);
+        },
+      ),
     );
   });
 

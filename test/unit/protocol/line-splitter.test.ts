@@ -13,18 +13,22 @@ describe('LineSplitter', () => {
 
   it('yields the same lines for any split of the text', () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ unit: 'grapheme' }).filter((s) => !s.includes('\n'))), fc.array(fc.nat()), (lines, cuts) => {
-        const text = lines.map((l) => `${l}\n`).join('');
-        const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
-        const splitter = new LineSplitter(Number.POSITIVE_INFINITY);
-        const out: string[] = [];
-        let start = 0;
-        for (const p of [...points, text.length]) {
-          out.push(...splitter.push(text.slice(start, p)).lines);
-          start = p;
-        }
-        expect(out).toEqual(lines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l)));
-      }),
+      fc.property(
+        fc.array(fc.string({ unit: 'grapheme' }).filter((s) => !s.includes('\n'))),
+        fc.array(fc.nat()),
+        (lines, cuts) => {
+          const text = lines.map((l) => `${l}\n`).join('');
+          const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+          const splitter = new LineSplitter(Number.POSITIVE_INFINITY);
+          const out: string[] = [];
+          let start = 0;
+          for (const p of [...points, text.length]) {
+            out.push(...splitter.push(text.slice(start, p)).lines);
+            start = p;
+          }
+          expect(out).toEqual(lines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l)));
+        },
+      ),
     );
   });
 
