@@ -36,7 +36,9 @@ const PROTOCOLS = ['tcp', 'udp'];
 const MAX_RANGE = 1000;
 
 function usage(message) {
-  process.stderr.write(`gen-services: ${message}\nusage: node scripts/gen-services.mjs [--csv FILE] [--out FILE] [--check]\n`);
+  process.stderr.write(
+    `gen-services: ${message}\nusage: node scripts/gen-services.mjs [--csv FILE] [--out FILE] [--check]\n`,
+  );
   process.exit(2);
 }
 
@@ -103,7 +105,12 @@ function recordsFromCsv(path) {
     col('transport protocol'),
     col('description'),
   ];
-  return rows.map((r) => ({ name: r[name], port: r[port], protocol: r[protocol], description: r[description] }));
+  return rows.map((r) => ({
+    name: r[name],
+    port: r[port],
+    protocol: r[protocol],
+    description: r[description],
+  }));
 }
 
 /** Records from the two npm snapshots: the full 2015 registry first (its name order), then the newer one. */
@@ -172,7 +179,9 @@ export function buildTable(records, source) {
     for (const port of [...table[protocol].keys()].sort((a, b) => a - b)) {
       out[protocol][port] = table[protocol].get(port).map(({ name, description }) => {
         const usual = descriptions.get(name.toLowerCase());
-        return description === usual.description || description === '' ? usual.name : [usual.name, description];
+        return description === usual.description || description === ''
+          ? usual.name
+          : [usual.name, description];
       });
     }
   }
@@ -186,7 +195,10 @@ export function buildTable(records, source) {
 function main() {
   const options = parseArgs(process.argv.slice(2));
   const { records, source } = options.csv
-    ? { records: recordsFromCsv(options.csv), source: `IANA service-names-port-numbers registry (${options.csv.split(/[\\/]/).pop()})` }
+    ? {
+        records: recordsFromCsv(options.csv),
+        source: `IANA service-names-port-numbers registry (${options.csv.split(/[\\/]/).pop()})`,
+      }
     : recordsFromNpm();
   const json = `${JSON.stringify(buildTable(records, source))}\n`;
   if (options.check) {

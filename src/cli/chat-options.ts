@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { nickProblem } from '../chat/nicknames.js';
 import { UsageError } from '../errors.js';
 import { type EncodingPair, resolveEncodings } from '../protocol/codec.js';
 
@@ -46,5 +47,7 @@ export function checkChatFlags(flags: SharedChatFlags): EncodingPair {
   } else if (flags.progress) {
     throw new UsageError('--progress goes with --raw');
   }
+  const problem = flags.nick === undefined ? undefined : nickProblem(flags.nick);
+  if (problem) throw new UsageError(`cannot use --nick "${flags.nick}": ${problem}`);
   return encodings;
 }

@@ -96,7 +96,13 @@ export function classifyAddress(address: string): AddressClass {
   return match(v6, 128, IPV6_BLOCKS) ?? { kind: 'reserved', label: 'reserved (unallocated)' };
 }
 
-/** The prefix length of a netmask such as 255.255.255.0 (24) or ffff:ffff:ffff:ffff:: (64). */
+/**
+ * The prefix length of a netmask; undefined for a mask that is not ones then zeros.
+ *
+ * @example
+ * prefixLengthOfNetmask('255.255.255.0'); // 24
+ * prefixLengthOfNetmask('ffff:ffff:ffff:ffff::'); // 64
+ */
 export function prefixLengthOfNetmask(netmask: string): number | undefined {
   const value = parseIpv4(netmask) ?? parseIpv6(netmask);
   if (value === undefined) return undefined;

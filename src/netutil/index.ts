@@ -7,7 +7,7 @@ export {
 } from './address-class.js';
 export { type InterfaceAddress, listInterfaces } from './interfaces.js';
 export { DEFAULT_PING_PORT, type PingOptions, type PingProbe, pingHost } from './ping.js';
-export { type PingSummary, type RttStats, summarizePings } from './ping-stats.js';
+export { type PingSummary, PingTally, type RttStats, summarizePings } from './ping-stats.js';
 export { formatPortList, parsePortList } from './port-list.js';
 export {
   AVAILABILITY_LABELS,

@@ -23,6 +23,60 @@ export interface PingSummary {
 }
 
 /**
+ * Running totals of a ping, in constant memory, so `rocket ping -c 0` can run for days.
+ *
+ * @example
+ * const tally = new PingTally();
+ * for await (const probe of pingHost({ host: '127.0.0.1', count: 3 })) tally.add(probe);
+ * tally.summary().lossPercent; // 0
+ */
+export class PingTally {
+  #sent = 0;
+  #open = 0;
+  #closed = 0;
+  /** Answers that carried a time; the rtt figures are over these. */
+  #timed = 0;
+  #min = Number.POSITIVE_INFINITY;
+  #max = Number.NEGATIVE_INFINITY;
+  // Welford's running mean and sum of squared deviations: stable where mean-of-squares
+  // minus squared-mean loses precision (and can go negative) for nearly equal times.
+  #mean = 0;
+  #m2 = 0;
+
+  add(probe: ProbeResult): void {
+    this.#sent++;
+    if (probe.state === 'open') this.#open++;
+    else if (probe.state === 'closed') this.#closed++;
+    else return;
+    const t = probe.timeMs;
+    if (t === undefined) return;
+    this.#timed++;
+    const delta = t - this.#mean;
+    this.#mean += delta / this.#timed;
+    this.#m2 += delta * (t - this.#mean);
+    this.#min = Math.min(this.#min, t);
+    this.#max = Math.max(this.#max, t);
+  }
+
+  summary(): PingSummary {
+    const received = this.#open + this.#closed;
+    const lost = this.#sent - received;
+    return {
+      sent: this.#sent,
+      received,
+      open: this.#open,
+      closed: this.#closed,
+      lost,
+      lossPercent: this.#sent === 0 ? 0 : (lost / this.#sent) * 100,
+      rtt:
+        this.#timed === 0
+          ? null
+          : { min: this.#min, avg: this.#mean, max: this.#max, mdev: Math.sqrt(this.#m2 / this.#timed) },
+    };
+  }
+}
+
+/**
  * Adds up a run of probes the way ping's closing lines do.
  *
  * @example
@@ -30,34 +84,8 @@ export interface PingSummary {
  * // { sent: 2, received: 1, open: 1, closed: 0, lost: 1, lossPercent: 50,
  * //   rtt: { min: 1, avg: 1, max: 1, mdev: 0 } }
  */
-export function summarizePings(probes: readonly ProbeResult[]): PingSummary {
-  const times = probes.flatMap((p) =>
-    p.timeMs !== undefined && (p.state === 'open' || p.state === 'closed') ? [p.timeMs] : [],
-  );
-  const open = probes.filter((p) => p.state === 'open').length;
-  const closed = probes.filter((p) => p.state === 'closed').length;
-  const sent = probes.length;
-  const received = open + closed;
-  return {
-    sent,
-    received,
-    open,
-    closed,
-    lost: sent - received,
-    lossPercent: sent === 0 ? 0 : ((sent - received) / sent) * 100,
-    rtt: times.length === 0 ? null : rttStats(times),
-  };
-}
-
-function rttStats(times: number[]): RttStats {
-  const sum = times.reduce((a, b) => a + b, 0);
-  const avg = sum / times.length;
-  const squares = times.reduce((a, b) => a + b * b, 0) / times.length;
-  return {
-    min: Math.min(...times),
-    avg,
-    max: Math.max(...times),
-    // Clamp: rounding can make the variance a hair below zero when all times are equal.
-    mdev: Math.sqrt(Math.max(0, squares - avg * avg)),
-  };
+export function summarizePings(probes: Iterable<ProbeResult>): PingSummary {
+  const tally = new PingTally();
+  for (const probe of probes) tally.add(probe);
+  return tally.summary();
 }

@@ -29,7 +29,13 @@ export interface PortInfo {
   services: { tcp: ServiceEntry[]; udp: ServiceEntry[] };
 }
 
-/** True for a whole number from 0 to 65535. */
+/**
+ * True for a whole number from 0 to 65535.
+ *
+ * @example
+ * isPort(8888); // true
+ * isPort(65536); // false
+ */
 export function isPort(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_PORT;
 }

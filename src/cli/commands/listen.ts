@@ -98,6 +98,7 @@ async function runRoom(
   });
   server.room.attach(local);
   server.room.join(local, flags.nick ?? defaultNick());
+  consoleUi.refreshPrompt();
   process.once('SIGINT', () => void shutdown());
   process.once('SIGTERM', () => void shutdown());
   consoleUi.note(`you are ${local.nick}; the room is on ${formatHostPort(address.address, address.port)}`);

@@ -3,9 +3,9 @@ import {
   DEFAULT_PING_PORT,
   type PingProbe,
   type PingSummary,
+  PingTally,
   pingHost,
   resolveHost,
-  summarizePings,
 } from '../../netutil/index.js';
 import { formatHostPort } from '../../transport/socket-errors.js';
 import { parsePort, parsePositiveInt, parseSeconds } from '../options.js';
@@ -23,7 +23,7 @@ interface PingOptions {
 export function registerPing(program: Command): void {
   program
     .command('ping')
-    .description('time TCP handshakes to a host and port (or UDP pings to a rocket listener), like ping')
+    .description('time TCP handshakes (or UDP pings to a rocket) to a host and port')
     .argument('<host>', 'name or IP address')
     .argument('[port]', `port to probe (default ${DEFAULT_PING_PORT})`, parsePort)
     .option('-c, --count <n>', 'probes to send; 0 = until Ctrl-C', parseCount, 4)
@@ -51,6 +51,7 @@ Examples:
   rocket ping 127.0.0.1 8888 -c 3
   rocket ping example.com 443 -c 10 -i 0.2 --timeout 1
   rocket ping 192.168.1.20 8888 --udp
+  rocket ping localhost -4 -c 0
   rocket ping localhost 8888 -6 --json`,
     )
     .action(async (host: string, port: number | undefined, options: PingOptions) => {
@@ -69,7 +70,7 @@ Examples:
         stop.abort();
       };
       process.on('SIGINT', onSigint);
-      const probes: PingProbe[] = [];
+      const tally = new PingTally();
       try {
         for await (const probe of pingHost({
           host: target.address,
@@ -80,7 +81,7 @@ Examples:
           timeoutMs: options.timeout * 1000,
           signal: stop.signal,
         })) {
-          probes.push({ ...probe, host: target.host });
+          tally.add(probe);
           process.stdout.write(
             options.json
               ? `${JSON.stringify({ type: 'probe', ...probe, host: target.host })}\n`
@@ -91,7 +92,7 @@ Examples:
         process.off('SIGINT', onSigint);
       }
 
-      const summary = summarizePings(probes);
+      const summary = tally.summary();
       const where = `${target.host} port ${probePort} (${protocol})`;
       if (options.json) {
         const { host: name, address } = target;
@@ -154,7 +155,7 @@ function formatSummary(where: string, protocol: string, s: PingSummary): string 
   const lines = [
     '',
     `--- ${where} ping statistics ---`,
-    `${s.sent} probes sent, ${s.received} answered (${kinds.join(', ')}), ${loss}% loss`,
+    `${s.sent} ${s.sent === 1 ? 'probe' : 'probes'} sent, ${s.received} answered (${kinds.join(', ')}), ${loss}% loss`,
   ];
   if (s.rtt) {
     const { min, avg, max, mdev } = s.rtt;

@@ -35,9 +35,7 @@ const MAX_STATUS_CHECKS = 4;
 export function registerPort(program: Command): void {
   program
     .command('port')
-    .description(
-      'look up a port (class, IANA services, free or in use here) or a service name; or find a free port',
-    )
+    .description('look up a port or a service name (IANA, free or in use here), or find a free port')
     .argument('[port-or-service]', 'a port number 0-65535, or a service name such as ssh or redis')
     .option('--free', 'print one port that is free on this machine right now, and nothing else')
     .option('--udp', 'check (or find) the port for UDP instead of TCP')

@@ -47,7 +47,7 @@ what actually listens there. Scan only hosts you are allowed to scan.
 Examples:
   rocket scan 127.0.0.1 8000-8100
   rocket scan 192.168.1.20 22,80,443,8888 --timeout 0.5
-  rocket scan localhost 1-65535 --concurrency 500
+  rocket scan localhost 1-65535 -4 --concurrency 500
   rocket scan 127.0.0.1 8880-8890 --all --json`,
     )
     .action(async (host: string, spec: string, options: ScanOptions) => {
@@ -109,5 +109,7 @@ function formatTable(results: ScanResult[]): string[] {
     ...results.map((r) => [`${r.port}/tcp`, r.state, r.services.join(', ') || '-']),
   ];
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
-  return rows.map((r) => r.map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col]!))).join('  '));
+  return rows.map((r) =>
+    r.map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col]!))).join('  '),
+  );
 }
