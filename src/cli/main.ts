@@ -12,7 +12,9 @@ function fail(message: string, exitCode: number): never {
 
 async function main(argv: string[]): Promise<void> {
   const program = new Command('rocket')
-    .description('Talk between computers over TCP and UDP: chat rooms, a netcat-style raw pipe, network checks.')
+    .description(
+      'Talk between computers over TCP and UDP: chat rooms, a netcat-style raw pipe, network checks.',
+    )
     .version(VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `rocket: ${s}` : s) })

@@ -3,7 +3,9 @@ import { InvalidArgumentError } from 'commander';
 /** Option parsers shared by the subcommands: they reject bad values before any socket opens. */
 export function parsePort(value: string): number {
   if (!/^\d+$/.test(value.trim())) {
-    throw new InvalidArgumentError(`"${value}" is not a port number: use a whole number from 0 to 65535, e.g. 8888`);
+    throw new InvalidArgumentError(
+      `"${value}" is not a port number: use a whole number from 0 to 65535, e.g. 8888`,
+    );
   }
   const port = Number(value);
   if (port > 65535) {

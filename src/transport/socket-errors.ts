@@ -4,7 +4,9 @@ import { serviceNamesForPort } from '../netutil/services.js';
 type Protocol = 'tcp' | 'udp';
 
 function errnoOf(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+  return typeof err === 'object' && err !== null && 'code' in err
+    ? String((err as { code: unknown }).code)
+    : undefined;
 }
 
 /** Formats host:port, bracketing IPv6 literals. */
@@ -13,7 +15,12 @@ export function formatHostPort(host: string, port: number): string {
 }
 
 /** Turns a bind/listen failure into a sentence that says what to do next. */
-export function describeListenError(err: unknown, host: string | undefined, port: number, protocol: Protocol): RocketError {
+export function describeListenError(
+  err: unknown,
+  host: string | undefined,
+  port: number,
+  protocol: Protocol,
+): RocketError {
   const where = host ? formatHostPort(host, port) : `port ${port}`;
   const action = `Cannot listen on ${where} (${protocol})`;
   switch (errnoOf(err)) {
@@ -50,13 +57,22 @@ export function describeListenError(err: unknown, host: string | undefined, port
 }
 
 /** Turns a connect/send failure into a sentence a person understands. */
-export function describeConnectError(err: unknown, host: string, port: number, protocol: Protocol): RocketError {
+export function describeConnectError(
+  err: unknown,
+  host: string,
+  port: number,
+  protocol: Protocol,
+): RocketError {
   const action = `Cannot connect to ${formatHostPort(host, port)} (${protocol})`;
   switch (errnoOf(err)) {
     case 'ECONNREFUSED':
-      return new RocketError('ROCKET_ERR_REFUSED', `${action}: nobody is listening on ${formatHostPort(host, port)}`, {
-        cause: err,
-      });
+      return new RocketError(
+        'ROCKET_ERR_REFUSED',
+        `${action}: nobody is listening on ${formatHostPort(host, port)}`,
+        {
+          cause: err,
+        },
+      );
     case 'ENOTFOUND':
     case 'EAI_NONAME':
     case 'EAI_AGAIN':
@@ -82,9 +98,13 @@ export function describeConnectError(err: unknown, host: string, port: number, p
       });
     case 'ECONNRESET':
     case 'EPIPE':
-      return new RocketError('ROCKET_ERR_CONNECTION_LOST', `${action}: the connection was reset by the peer`, {
-        cause: err,
-      });
+      return new RocketError(
+        'ROCKET_ERR_CONNECTION_LOST',
+        `${action}: the connection was reset by the peer`,
+        {
+          cause: err,
+        },
+      );
     default:
       return new RocketError('ROCKET_ERR_IO', `${action}: ${messageOf(err)}`, { cause: err });
   }
