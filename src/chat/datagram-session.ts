@@ -4,7 +4,7 @@ import {
   encodeText,
   type TextDecoderStream,
 } from '../protocol/codec.js';
-import type { ByeEvent, ChatEvent } from '../protocol/events.js';
+import type { ByeEvent, ChatEvent, MessageEvent } from '../protocol/events.js';
 import { GREETING_PREFIX, PROTOCOL_VERSION } from '../protocol/handshake.js';
 import { LineSplitter } from '../protocol/line-splitter.js';
 import { RecentIds } from '../protocol/recent-ids.js';
@@ -27,6 +27,8 @@ const HELLO_WAIT_MS = 250;
  */
 export class DatagramSession implements Member {
   nick = '';
+  account?: string;
+  private readonly awaitingReceipt = new Map<string, () => void>();
   readonly label: string;
   lastHeard = Date.now();
   private encodings: EncodingPair;
@@ -99,8 +101,13 @@ export class DatagramSession implements Member {
     switch (request.type) {
       case 'hello': {
         const nick = typeof request.nick === 'string' ? request.nick : undefined;
+        const password = typeof request.password === 'string' ? request.password : undefined;
         this.kind = 'rocket';
-        if (this.room.isJoined(this)) {
+        if (password !== undefined && nick !== undefined) {
+          void this.room.login(this, nick, password, true).then((ok) => {
+            if (!ok) this.room.join(this);
+          });
+        } else if (this.room.isJoined(this)) {
           if (nick !== undefined) this.room.input(this, `/nick ${nick}`);
         } else {
           this.room.join(this, nick);
@@ -151,6 +158,21 @@ export class DatagramSession implements Member {
       return;
     }
     this.link.write(bytes);
+  }
+
+  deliverLetter(event: MessageEvent, rendered: RenderedEvent, delivered: () => void): void {
+    if (this.closed) return;
+    if (this.kind === 'rocket') {
+      this.awaitingReceipt.set(event.id, delivered);
+      this.link.write(rendered.datagram());
+      return;
+    }
+    const bytes = rendered.bytes(this.encodings.send);
+    if (bytes !== undefined) this.link.write(bytes, (err) => !err && !this.closed && delivered());
+  }
+
+  whenWritable(): Promise<void> {
+    return this.link.whenDrained();
   }
 
   close(goodbye: ByeEvent): void {

@@ -1,4 +1,4 @@
-import type { ByeEvent, ChatEvent } from '../protocol/events.js';
+import type { ByeEvent, ChatEvent, MessageEvent } from '../protocol/events.js';
 import type { Member } from './member.js';
 
 /**
@@ -8,6 +8,7 @@ import type { Member } from './member.js';
 export class LocalMember implements Member {
   nick = '';
   readonly label = 'local';
+  account?: string;
 
   constructor(
     private readonly onEvent: (event: ChatEvent) => void,
@@ -16,6 +17,16 @@ export class LocalMember implements Member {
 
   deliver(event: ChatEvent): void {
     this.onEvent(event);
+  }
+
+  /** Printed is delivered: the terminal is right here. */
+  deliverLetter(event: MessageEvent, _rendered: unknown, delivered: () => void): void {
+    this.onEvent(event);
+    delivered();
+  }
+
+  whenWritable(): Promise<void> {
+    return Promise.resolve();
   }
 
   close(goodbye: ByeEvent): void {

@@ -1,4 +1,4 @@
-import type { ByeEvent, ChatEvent } from '../protocol/events.js';
+import type { ByeEvent, ChatEvent, MessageEvent } from '../protocol/events.js';
 import type { RenderedEvent } from './rendered-event.js';
 
 /** Anyone in a room: a TCP or UDP connection, or the person at the server's own terminal. */
@@ -18,4 +18,13 @@ export interface Member {
   setEncoding?(encoding: string): string;
   /** The member's encodings, for `/encoding` without a name. */
   describeEncoding?(): string;
+  /** The claimed nick (its key) this member has logged in to, if any. */
+  account?: string;
+  /**
+   * Hands over a stored letter and calls `delivered` once it has reached the person: a
+   * rocket's acknowledgement, or for a plain client a completed write on a live connection.
+   */
+  deliverLetter(event: MessageEvent, rendered: RenderedEvent, delivered: () => void): void;
+  /** Resolves when the member can take more (backpressure while a backlog is handed over). */
+  whenWritable(): Promise<void>;
 }

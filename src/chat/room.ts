@@ -2,6 +2,8 @@ import { checkEncoding } from '../protocol/codec.js';
 import { COMMAND_HELP, parseCommand } from '../protocol/commands.js';
 import type { ChatEvent, MessageEvent } from '../protocol/events.js';
 import { sanitizeText } from '../protocol/sanitize.js';
+import { MailRefusal } from '../store/mail-store.js';
+import type { Mailroom } from './mailroom.js';
 import type { Member } from './member.js';
 import { nickKey, nickProblem } from './nicknames.js';
 import { RenderedEvent } from './rendered-event.js';
@@ -9,6 +11,8 @@ import { RenderedEvent } from './rendered-event.js';
 export interface RoomOptions {
   /** Shown in greetings: usually the host name. */
   name: string;
+  /** Accounts and letters for people who are away; without it the room keeps no letters. */
+  mailroom?: Mailroom;
 }
 
 /**
@@ -26,9 +30,13 @@ export class Room {
   private messageCounter = 0;
   private readonly idPrefix = Date.now().toString(36);
   private closed = false;
+  readonly mailroom: Mailroom | undefined;
+  /** Members whose live traffic waits while their letters are handed over. */
+  private readonly held = new Map<Member, Array<[ChatEvent, RenderedEvent]>>();
 
   constructor(options: RoomOptions) {
     this.name = options.name;
+    this.mailroom = options.mailroom;
   }
 
   /** Starts delivering to a member under a guest name; it is announced by join(). */
@@ -61,6 +69,7 @@ export class Room {
   /** Removes a member; others hear that it left if it had been announced. */
   leave(member: Member, reason?: string): void {
     if (!this.attached.delete(member)) return;
+    this.held.delete(member);
     if (this.isJoined(member)) {
       this.joined.delete(nickKey(member.nick));
       this.broadcast({ type: 'leave', nick: member.nick, ts: Date.now(), ...(reason ? { reason } : {}) });
@@ -107,6 +116,12 @@ export class Room {
         this.leave(member, command.text ? sanitizeText(command.text) : 'quit');
         member.close({ type: 'bye', text: 'Goodbye' });
         return undefined;
+      case 'register':
+        void this.register(member, command.secret);
+        return undefined;
+      case 'login':
+        void this.login(member, command.nick, command.secret, false);
+        return undefined;
       case 'invalid':
         this.sendTo(member, { type: 'error', code: 'command', text: command.text });
         return undefined;
@@ -128,15 +143,128 @@ export class Room {
   }
 
   sendTo(member: Member, event: ChatEvent): void {
-    member.deliver(event, new RenderedEvent(event));
+    this.deliverTo(member, event, new RenderedEvent(event));
   }
 
   /** Delivers to every attached member except `except`, rendering each wire form once. */
   broadcast(event: ChatEvent, except?: Member): void {
     const rendered = new RenderedEvent(event);
     for (const member of this.attached) {
-      if (member !== except) member.deliver(event, rendered);
+      if (member !== except) this.deliverTo(member, event, rendered);
     }
+  }
+
+  private deliverTo(member: Member, event: ChatEvent, rendered: RenderedEvent): void {
+    const held = this.held.get(member);
+    if (held) held.push([event, rendered]);
+    else member.deliver(event, rendered);
+  }
+
+  private hold(member: Member, on: boolean): void {
+    if (on) {
+      if (!this.held.has(member)) this.held.set(member, []);
+      return;
+    }
+    const held = this.held.get(member) ?? [];
+    this.held.delete(member);
+    for (const [event, rendered] of held) member.deliver(event, rendered);
+  }
+
+  /**
+   * Logs a member in to a claimed nick (or claims it, with `claimIfFree`), then hands over
+   * every letter waiting for it before any live traffic.
+   */
+  async login(member: Member, nick: string, secret: string, claimIfFree: boolean): Promise<boolean> {
+    const mailroom = this.mailroom;
+    if (!mailroom) {
+      this.sendTo(member, { type: 'error', code: 'login', text: 'this room keeps no accounts or letters' });
+      return false;
+    }
+    try {
+      if (!mailroom.isClaimed(nick)) {
+        if (!claimIfFree) {
+          throw new MailRefusal('unknown-recipient', `wrong nickname or secret for ${sanitizeText(nick)}`);
+        }
+        if (nick !== member.nick) {
+          const problem = this.nickRefusal(nick, member);
+          if (problem) throw new MailRefusal('store-failed', problem);
+          this.isJoined(member) ? this.rename(member, nick) : this.join(member, nick);
+        }
+        return await this.register(member, secret);
+      }
+      const claimedNick = await mailroom.authenticate(nick, secret);
+      if (!this.attached.has(member)) return false;
+      const key = nickKey(claimedNick);
+      const other = this.joined.get(key);
+      if (other !== undefined && other !== member) {
+        this.leave(other, 'logged in from elsewhere');
+        other.close({ type: 'bye', text: `${claimedNick} logged in from elsewhere` });
+      }
+      member.account = key;
+      if (!this.isJoined(member)) this.join(member, claimedNick);
+      else this.rename(member, claimedNick);
+      await this.handOverLetters(member);
+      return true;
+    } catch (err) {
+      this.sendTo(member, { type: 'error', code: 'login', text: err instanceof Error ? err.message : String(err) });
+      return false;
+    }
+  }
+
+  /** Claims the member's current nick; `/register SECRET`. */
+  private async register(member: Member, secret: string): Promise<boolean> {
+    if (!this.mailroom) {
+      this.sendTo(member, { type: 'error', code: 'login', text: 'this room keeps no accounts or letters' });
+      return false;
+    }
+    try {
+      if (!this.isJoined(member)) this.join(member);
+      await this.mailroom.register(member, secret);
+      await this.handOverLetters(member);
+      return true;
+    } catch (err) {
+      this.sendTo(member, { type: 'error', code: 'login', text: err instanceof Error ? err.message : String(err) });
+      return false;
+    }
+  }
+
+  private async handOverLetters(member: Member): Promise<void> {
+    const mailroom = this.mailroom!;
+    const key = member.account!;
+    this.sendTo(member, { type: 'login', nick: member.nick, waiting: await mailroom.count(key) });
+    const count = await mailroom.deliverBacklog(member, (on) => this.hold(member, on));
+    this.sendTo(member, { type: 'inbox-end', count });
+  }
+
+  /**
+   * Leaves a letter for a claimed nick (`rocket send`, or /msg to someone away) and tells
+   * the sender once it is stored; someone logged in gets it at once.
+   */
+  async post(member: Member, letter: { id?: string; to: string; text: string }): Promise<boolean> {
+    const id = letter.id ?? this.nextMessageId();
+    if (!this.mailroom) {
+      this.sendTo(member, { type: 'error', code: 'no-store', id, text: 'this room keeps no letters' });
+      return false;
+    }
+    const event: MessageEvent = {
+      type: 'message',
+      id,
+      ts: Date.now(),
+      from: member.nick,
+      to: letter.to,
+      text: sanitizeText(letter.text),
+    };
+    try {
+      await this.mailroom.post({ ...event, to: letter.to }, member.account ?? 'anonymous');
+    } catch (err) {
+      const code = err instanceof MailRefusal ? err.code : 'store-failed';
+      this.sendTo(member, { type: 'error', code, id, text: err instanceof Error ? err.message : String(err) });
+      return false;
+    }
+    this.sendTo(member, { type: 'stored', id, to: letter.to });
+    const recipient = this.joined.get(nickKey(letter.to));
+    if (recipient?.account === nickKey(letter.to) && !this.held.has(recipient)) this.mailroom.handLive(recipient, event);
+    return true;
   }
 
   private say(
@@ -159,6 +287,10 @@ export class Room {
 
   private sayPrivately(member: Member, to: string, text: string, id?: string): MessageEvent | undefined {
     const target = this.joined.get(nickKey(to));
+    if (target === undefined && this.mailroom?.isClaimed(to)) {
+      void this.post(member, { id, to, text });
+      return undefined;
+    }
     if (target === undefined) {
       this.sendTo(member, {
         type: 'error',
@@ -225,6 +357,9 @@ export class Room {
     if (problem) return `cannot use "${sanitizeText(nick)}": ${problem}`;
     const holder = this.joined.get(nickKey(nick));
     if (holder !== undefined && holder !== self) return `the nickname ${nick} is taken; try another`;
+    if (this.mailroom?.isClaimed(nick) && self?.account !== nickKey(nick)) {
+      return `${nick} is registered; log in with /login ${nick} SECRET (or rocket's --password-file)`;
+    }
     if (/^guest-\d+$/i.test(nick) && (self === undefined || nickKey(self.nick) !== nickKey(nick))) {
       return 'guest-N names are given out by the room; choose another';
     }

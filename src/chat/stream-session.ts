@@ -4,7 +4,7 @@ import {
   encodeText,
   type TextDecoderStream,
 } from '../protocol/codec.js';
-import type { ByeEvent, ChatEvent, ClientRequest } from '../protocol/events.js';
+import type { ByeEvent, ChatEvent, ClientRequest, MessageEvent } from '../protocol/events.js';
 import { encodeFrame, FrameDecoder } from '../protocol/frame.js';
 import { GREETING_PREFIX, PROTOCOL_VERSION, UPGRADE_ACCEPT, UPGRADE_REQUEST } from '../protocol/handshake.js';
 import { LineSplitter } from '../protocol/line-splitter.js';
@@ -41,6 +41,9 @@ type Mode = 'detect' | 'plain' | 'rocket' | 'closed';
  */
 export class StreamSession implements Member {
   nick = '';
+  account?: string;
+  /** Letters handed to a rocket, waiting for its `received`. */
+  private readonly awaitingReceipt = new Map<string, () => void>();
   readonly label: string;
   private mode: Mode = 'detect';
   private encodings: EncodingPair;
@@ -126,6 +129,25 @@ export class StreamSession implements Member {
       if (bytes !== undefined) this.link.write(bytes);
     }
     if (this.link.queuedBytes > this.maxQueuedBytes) this.dropSlowReader();
+  }
+
+  deliverLetter(event: MessageEvent, rendered: RenderedEvent, delivered: () => void): void {
+    if (this.mode === 'closed') return;
+    if (this.mode === 'rocket') {
+      this.awaitingReceipt.set(event.id, delivered);
+      this.link.write(rendered.frame());
+      return;
+    }
+    const bytes = rendered.bytes(this.encodings.send);
+    if (bytes === undefined) return;
+    // A plain client acknowledges by reading: the write went out and the connection is up.
+    this.link.write(bytes, (err) => {
+      if (!err && this.mode !== 'closed') delivered();
+    });
+  }
+
+  whenWritable(): Promise<void> {
+    return this.link.whenDrained();
   }
 
   close(goodbye: ByeEvent): void {
@@ -225,7 +247,10 @@ export class StreamSession implements Member {
     switch (request?.type) {
       case 'hello': {
         this.clearJoinTimer();
-        this.room.join(this, typeof request.nick === 'string' ? request.nick : undefined);
+        const nick = typeof request.nick === 'string' ? request.nick : undefined;
+        const password = typeof request.password === 'string' ? request.password : undefined;
+        // With a secret the nick is settled by the login; join as a guest meanwhile, quietly.
+        if (password === undefined || nick === undefined) this.room.join(this, nick);
         this.room.sendTo(this, {
           type: 'welcome',
           nick: this.nick,
@@ -233,8 +258,26 @@ export class StreamSession implements Member {
           version: PROTOCOL_VERSION,
           members: this.room.who(),
         });
+        if (password !== undefined && nick !== undefined) {
+          void this.room.login(this, nick, password, true).then((ok) => {
+            if (!ok) this.room.join(this);
+          });
+        }
         return;
       }
+      case 'mail':
+        if (typeof request.id === 'string' && typeof request.to === 'string' && typeof request.text === 'string') {
+          void this.room.post(this, { id: request.id.slice(0, 64), to: request.to, text: request.text });
+        }
+        return;
+      case 'received':
+        if (!Array.isArray(request.ids)) return;
+        for (const id of request.ids) {
+          const delivered = this.awaitingReceipt.get(String(id));
+          this.awaitingReceipt.delete(String(id));
+          delivered?.();
+        }
+        return;
       case 'say': {
         if (typeof request.text !== 'string') return;
         const id = typeof request.id === 'string' && request.id.length <= 64 ? request.id : undefined;

@@ -11,6 +11,8 @@ export type Command =
   | { name: 'encoding'; encoding?: string }
   | { name: 'quit'; text?: string }
   | { name: 'help' }
+  | { name: 'register'; secret: string }
+  | { name: 'login'; nick: string; secret: string }
   | { name: 'invalid'; text: string };
 
 export const COMMAND_HELP = [
@@ -20,6 +22,8 @@ export const COMMAND_HELP = [
   '/me ACTION         say what you are doing, e.g. /me waves',
   '/encoding ENC      how the room decodes and encodes text for you (utf-8, gbk, big5, ...)',
   '/quit [MESSAGE]    leave the room',
+  '/register SECRET   claim your nickname, so letters can wait for you while you are away',
+  '/login NAME SECRET become NAME again and pick up your letters',
   '/help              this list',
   '//TEXT             send a message that starts with /',
 ];
@@ -53,6 +57,12 @@ export function parseCommand(line: string): Command {
     case 'help':
     case '?':
       return { name: 'help' };
+    case 'register':
+      return rest ? { name: 'register', secret: rest } : invalid('usage: /register SECRET');
+    case 'login': {
+      const m = /^(\S+)\s+(.+)$/s.exec(rest);
+      return m ? { name: 'login', nick: m[1]!, secret: m[2]! } : invalid('usage: /login NAME SECRET');
+    }
     default:
       return invalid(
         `unknown command /${word}; /help lists the commands (start with // to send a line beginning with /)`,

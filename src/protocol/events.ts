@@ -14,6 +14,28 @@ export interface MessageEvent {
   to?: string;
   /** A `/me` action rather than something said. */
   action?: boolean;
+  /** A letter from the store: a rocket acknowledges it with a `received` request. */
+  stored?: boolean;
+}
+
+/** A letter was stored for an offline recipient (sent to its author only). */
+export interface StoredEvent {
+  type: 'stored';
+  id: string;
+  to: string;
+}
+
+/** Logged in to a claimed nick; `waiting` letters follow, then `inbox-end`. */
+export interface LoginEvent {
+  type: 'login';
+  nick: string;
+  waiting: number;
+}
+
+/** Every letter that was waiting at login has been handed over. */
+export interface InboxEndEvent {
+  type: 'inbox-end';
+  count: number;
 }
 
 export interface JoinEvent {
@@ -45,6 +67,8 @@ export interface ErrorEvent {
   type: 'error';
   code: string;
   text: string;
+  /** The request this error answers, when it answers one (a letter that was refused). */
+  id?: string;
 }
 
 export interface WhoEvent {
@@ -83,11 +107,19 @@ export type ChatEvent =
   | WhoEvent
   | WelcomeEvent
   | AckEvent
-  | ByeEvent;
+  | ByeEvent
+  | StoredEvent
+  | LoginEvent
+  | InboxEndEvent;
 
 /** What a rocket client sends to a room. */
 export type ClientRequest =
-  | { type: 'hello'; version: number; nick?: string; client: string }
+  /** `password` logs in to a claimed nick, or claims it if nobody has. */
+  | { type: 'hello'; version: number; nick?: string; password?: string; client: string }
+  /** A letter: stored for `to` and confirmed with `stored` (or refused with an error carrying `id`). */
+  | { type: 'mail'; id: string; to: string; text: string }
+  /** Letters (by id) that reached the person: the room may forget them. */
+  | { type: 'received'; ids: string[] }
   /** A line the user typed: text, or a /command that the room interprets. */
   | { type: 'say'; id: string; text: string }
   | { type: 'quit'; text?: string }

@@ -7,6 +7,10 @@ import type { ChatEvent } from './events.js';
 export function renderEvent(event: ChatEvent): string | undefined {
   switch (event.type) {
     case 'message': {
+      if (event.stored) {
+        const when = new Date(event.ts).toISOString().replace('T', ' ').slice(0, 16);
+        return `[letter from ${event.from}, ${when} UTC] ${event.text}`;
+      }
       const privately = event.to !== undefined ? ' (private)' : '';
       return event.action
         ? `* ${event.from}${privately} ${event.text}`
@@ -28,6 +32,11 @@ export function renderEvent(event: ChatEvent): string | undefined {
       return `*** You are ${event.nick} in ${event.room}; in the room: ${event.members.join(', ')}`;
     case 'bye':
       return `*** ${event.text}`;
+    case 'stored':
+      return `*** your letter to ${event.to} is waiting for them (id ${event.id})`;
+    case 'login':
+      return `*** logged in as ${event.nick}; ${event.waiting === 0 ? 'no letters waiting' : `${event.waiting} letter(s) waiting`}`;
+    case 'inbox-end':
     case 'ack':
       return undefined;
   }

@@ -36,10 +36,12 @@ export async function listenUdpRoom(
 
   const linkTo = (rinfo: RemoteInfo, label: string): Link => ({
     label,
-    write(data: Buffer): void {
+    write(data: Buffer, onWritten?: (err?: Error | null) => void): void {
       // A vanished peer's ICMP error arrives later as a socket 'error'; nothing to do here.
-      socket.send(data, rinfo.port, rinfo.address, () => {});
+      socket.send(data, rinfo.port, rinfo.address, (err) => onWritten?.(err));
     },
+    // Datagrams have no flow control; yielding a turn lets replies and acks in.
+    whenDrained: () => new Promise((resolve) => setImmediate(resolve)),
     queuedBytes: 0,
     end(): void {},
     destroy(): void {},

@@ -10,6 +10,9 @@ import type { Link } from './types.js';
 const corked = new Set<Socket>();
 let flushScheduled = false;
 
+/** Below this much queued output a link takes more without waiting. */
+const DRAINED_BYTES = 1024 * 1024;
+
 function flushCorked(): void {
   flushScheduled = false;
   for (const socket of corked) socket.uncork();
@@ -21,8 +24,11 @@ export function createTcpLink(socket: Socket): Link {
   const label = remoteLabel(socket);
   return {
     label,
-    write(data: Buffer): void {
-      if (socket.destroyed || socket.writableEnded) return;
+    write(data: Buffer, onWritten?: (err?: Error | null) => void): void {
+      if (socket.destroyed || socket.writableEnded) {
+        onWritten?.(new Error('connection closed'));
+        return;
+      }
       if (!corked.has(socket)) {
         socket.cork();
         corked.add(socket);
@@ -31,7 +37,19 @@ export function createTcpLink(socket: Socket): Link {
           setImmediate(flushCorked);
         }
       }
-      socket.write(data);
+      socket.write(data, onWritten);
+    },
+    whenDrained(): Promise<void> {
+      if (socket.writableLength < DRAINED_BYTES || socket.destroyed) return Promise.resolve();
+      return new Promise((resolve) => {
+        const done = (): void => {
+          socket.off('drain', done);
+          socket.off('close', done);
+          resolve();
+        };
+        socket.on('drain', done);
+        socket.on('close', done);
+      });
     },
     get queuedBytes(): number {
       return socket.writableLength;

@@ -5,8 +5,13 @@
 export interface Link {
   /** The peer's address for people: "127.0.0.1:50000". */
   readonly label: string;
-  /** Queues bytes for the peer; writes made in one event-loop turn go out together. */
-  write(data: Buffer): void;
+  /**
+   * Queues bytes for the peer; writes made in one event-loop turn go out together.
+   * `onWritten` runs once the bytes were handed to the network, with an error if not.
+   */
+  write(data: Buffer, onWritten?: (err?: Error | null) => void): void;
+  /** Resolves when the queue is short enough to write more (backpressure). */
+  whenDrained(): Promise<void>;
   /** Bytes accepted by write() that the peer has not taken yet. */
   readonly queuedBytes: number;
   /** Sends what is queued, then closes our sending half (TCP FIN). */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Member } from '../../../src/chat/member.js';
 import type { RenderedEvent } from '../../../src/chat/rendered-event.js';
 import { Room } from '../../../src/chat/room.js';
-import type { ByeEvent, ChatEvent } from '../../../src/protocol/events.js';
+import type { ByeEvent, ChatEvent, MessageEvent } from '../../../src/protocol/events.js';
 
 /** An in-memory member: records what it receives. */
 class FakeMember implements Member {
@@ -15,6 +15,14 @@ class FakeMember implements Member {
     this.events.push(event);
     const text = rendered.text();
     if (text !== undefined) this.lines.push(text);
+  }
+  account?: string;
+  deliverLetter(event: MessageEvent, rendered: RenderedEvent, delivered: () => void): void {
+    this.deliver(event, rendered);
+    delivered();
+  }
+  whenWritable(): Promise<void> {
+    return Promise.resolve();
   }
   close(goodbye: ByeEvent): void {
     this.goodbye = goodbye;
