@@ -53,7 +53,7 @@ export class Room {
   join(member: Member, wantedNick?: string): void {
     if (!this.attached.has(member) || this.isJoined(member)) return;
     if (wantedNick !== undefined && wantedNick !== member.nick) {
-      const problem = this.nickRefusal(wantedNick);
+      const problem = this.nickRefusal(wantedNick, member);
       if (problem)
         this.sendTo(member, { type: 'error', code: 'nick', text: `${problem}; you are ${member.nick}` });
       else member.nick = wantedNick;

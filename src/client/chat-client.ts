@@ -8,7 +8,7 @@ import {
   encodeText,
   type TextDecoderStream,
 } from '../protocol/codec.js';
-import type { ChatEvent, ClientRequest } from '../protocol/events.js';
+import type { ChatEvent, ClientRequest, LoginEvent, StoredEvent } from '../protocol/events.js';
 import { encodeFrame, FrameDecoder } from '../protocol/frame.js';
 import { GREETING_PREFIX, PROTOCOL_VERSION, UPGRADE_ACCEPT, UPGRADE_REQUEST } from '../protocol/handshake.js';
 import { LineSplitter } from '../protocol/line-splitter.js';
@@ -16,6 +16,8 @@ import { RecentIds } from '../protocol/recent-ids.js';
 import { describeLostPeer } from '../transport/socket-errors.js';
 import { connectTcp, remoteLabel } from '../transport/tcp.js';
 import { VERSION } from '../version.js';
+import { LetterTracker } from './letter-tracker.js';
+import { waitForLogin } from './wait-for-login.js';
 import type { ChatConnection, ClientEvents, ClientMode, CloseInfo } from './types.js';
 
 export interface ChatClientOptions {
@@ -23,6 +25,8 @@ export interface ChatClientOptions {
   port: number;
   /** Nickname to ask a rocket room for. */
   nick?: string;
+  /** The nick's secret: logs in to it (letters waiting are handed over), or claims it if free. */
+  password?: string;
   /** Wire encodings when the peer is not a rocket (a rocket room always talks UTF-8 frames). */
   encodings?: EncodingPair;
   connectTimeoutMs?: number;
@@ -63,6 +67,8 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
   private readonly peer: string;
   private readonly closedPromise: Promise<CloseInfo>;
   private lostReason: string | undefined;
+  private readonly letters = new LetterTracker();
+  private receipts: string[] = [];
   /** We ended the conversation, so its close is no news. */
   private leaving = false;
 
@@ -78,6 +84,7 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
     this.closedPromise = new Promise((resolve) => {
       socket.on('close', () => {
         this.flushPlain(true);
+        this.letters.failAll(this.lostReason ?? 'the connection closed before the room confirmed it');
         const previous = this.state;
         this.setMode('closed');
         this.clearTimers();
@@ -146,9 +153,44 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
     return this.closedPromise;
   }
 
+  /**
+   * Leaves a letter for `to` in a rocket room; resolves once the room has stored it
+   * durably, rejects with the room's reason if it refused.
+   */
+  async sendLetter(to: string, text: string): Promise<StoredEvent> {
+    await this.settled();
+    if (this.state !== 'rocket') {
+      throw new RocketError('ROCKET_ERR_PROTOCOL', `Cannot leave a letter at ${this.peer}: it is not a rocket room`);
+    }
+    this.counter += 1;
+    const id = `${this.idPrefix}-${this.counter.toString(36)}`;
+    const stored = this.letters.track(id);
+    this.writeFrame({ type: 'mail', id, to, text });
+    return stored;
+  }
+
+  /** Resolves with the login event, or rejects with the room's reason. */
+  loggedIn(): Promise<LoginEvent> {
+    return waitForLogin(this, this.closedPromise, this.nickname);
+  }
+
+  /** Letters shown are acknowledged together, once per event-loop turn. */
+  private acknowledgeLetter(id: string): void {
+    this.receipts.push(id);
+    if (this.receipts.length === 1) setImmediate(() => this.flushReceipts());
+  }
+
+  private flushReceipts(): void {
+    if (this.receipts.length === 0) return;
+    const ids = this.receipts;
+    this.receipts = [];
+    this.writeFrame({ type: 'received', ids });
+  }
+
   /** Leaves now: a goodbye to a rocket room, a FIN to a plain peer. */
   quit(text?: string): void {
     this.leaving = true;
+    this.flushReceipts();
     if (this.state === 'rocket') this.writeFrame({ type: 'quit', ...(text ? { text } : {}) });
     if (!this.socket.destroyed) this.socket.end();
   }
@@ -213,6 +255,7 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
       version: PROTOCOL_VERSION,
       client: `rocket/${VERSION}`,
       ...(this.nickname ? { nick: this.nickname } : {}),
+      ...(this.options.password !== undefined && this.nickname ? { password: this.options.password } : {}),
     });
     if (rest.length > 0) this.upgrading(rest);
   }
@@ -301,10 +344,20 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
       case 'welcome':
         this.nickname = event.nick;
         break;
+      case 'login':
+        this.nickname = event.nick;
+        break;
+      case 'stored':
+        this.letters.settle(event.id, event);
+        break;
+      case 'error':
+        if (event.id !== undefined) this.letters.fail(event.id, event.text);
+        break;
       case 'nick':
         if (event.from === this.nickname) this.nickname = event.to;
         break;
       case 'message':
+        if (event.stored) this.acknowledgeLetter(event.id);
         if (this.seen.has(event.id)) return; // delivered twice (at-least-once delivery)
         this.seen.add(event.id);
         break;

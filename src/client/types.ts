@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { ChatEvent } from '../protocol/events.js';
+import type { ChatEvent, LoginEvent, StoredEvent } from '../protocol/events.js';
 
 export type ClientMode = 'detect' | 'upgrading' | 'plain' | 'rocket' | 'closed';
 
@@ -23,6 +23,10 @@ export interface ChatConnection extends EventEmitter<ClientEvents> {
   readonly peerLabel: string;
   readonly closed: Promise<CloseInfo>;
   say(line: string): void;
+  /** Leaves a letter in a rocket room; resolves once it is stored. */
+  sendLetter(to: string, text: string): Promise<StoredEvent>;
+  /** Resolves once logged in to the nick (with a password), with the number of letters waiting. */
+  loggedIn(): Promise<LoginEvent>;
   finish(waitMs?: number): Promise<CloseInfo>;
   quit(text?: string): void;
   destroy(): void;

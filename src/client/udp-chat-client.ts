@@ -2,7 +2,8 @@ import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { EventEmitter } from 'node:events';
 import { createTextDecoder, DEFAULT_ENCODING, type EncodingPair, encodeText } from '../protocol/codec.js';
-import type { ChatEvent } from '../protocol/events.js';
+import type { ChatEvent, LoginEvent, StoredEvent } from '../protocol/events.js';
+import { RocketError } from '../errors.js';
 import { GREETING_PREFIX, PROTOCOL_VERSION } from '../protocol/handshake.js';
 import { LineSplitter } from '../protocol/line-splitter.js';
 import { RecentIds } from '../protocol/recent-ids.js';
@@ -14,12 +15,18 @@ import {
 } from '../protocol/udp-wire.js';
 import { describeConnectError, formatHostPort } from '../transport/socket-errors.js';
 import { VERSION } from '../version.js';
+import { LetterTracker } from './letter-tracker.js';
+import { waitForLogin } from './wait-for-login.js';
 import type { ChatConnection, ClientEvents, ClientMode, CloseInfo } from './types.js';
 
 export interface UdpChatClientOptions {
   host: string;
   port: number;
   nick?: string;
+  /** The nick's secret: logs in (letters waiting are handed over), or claims the nick if free. */
+  password?: string;
+  /** Talk rocket at once (for letters), instead of waiting for a room's greeting. */
+  assumeRocket?: boolean;
   encodings?: EncodingPair;
   /** First retransmission delay for an unacknowledged message; doubles each time. */
   retransmitMs?: number;
@@ -51,6 +58,9 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
   private readonly closedPromise: Promise<CloseInfo>;
   private resolveClosed!: (info: CloseInfo) => void;
   private inFlightSends = 0;
+  private readonly letters = new LetterTracker();
+  private receipts: string[] = [];
+  private helloTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly socket: dgram.Socket,
@@ -65,6 +75,7 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
       this.resolveClosed = resolve;
     });
     socket.on('message', (datagram: Buffer) => this.receive(datagram));
+    if (options.assumeRocket) this.upgrade();
     socket.on('error', (err) => {
       // A connected UDP socket hears ICMP "port unreachable" as ECONNREFUSED.
       const error = describeConnectError(err, options.host, options.port, 'udp');
@@ -116,6 +127,7 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
 
   quit(text?: string): void {
     if (this.state === 'closed') return;
+    this.flushReceipts();
     if (this.state === 'rocket') {
       this.send(encodeDatagram({ type: 'quit', ...(text ? { text } : {}) }), () => this.end({}));
     } else {
@@ -188,16 +200,73 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
     }
   }
 
+  /** Says hello as a rocket, again until the room welcomes us (datagrams get lost). */
   private upgrade(): void {
     this.state = 'upgrading';
-    this.send(
-      encodeDatagram({
-        type: 'hello',
-        version: PROTOCOL_VERSION,
-        client: `rocket/${VERSION}`,
-        ...(this.nickname ? { nick: this.nickname } : {}),
-      }),
-    );
+    const hello = encodeDatagram({
+      type: 'hello',
+      version: PROTOCOL_VERSION,
+      client: `rocket/${VERSION}`,
+      ...(this.nickname ? { nick: this.nickname } : {}),
+      ...(this.options.password !== undefined && this.nickname ? { password: this.options.password } : {}),
+    });
+    let tries = 0;
+    const sendHello = (): void => {
+      if (this.state !== 'upgrading') return;
+      if (tries++ >= (this.options.maxRetransmits ?? 6)) {
+        this.end({ reason: `no rocket room answered at ${this.peerLabel} (udp)`, error: true });
+        return;
+      }
+      this.send(hello);
+      this.helloTimer = setTimeout(sendHello, (this.options.retransmitMs ?? 250) * 2 ** tries);
+    };
+    sendHello();
+  }
+
+  /** Leaves a letter for `to`; sent again until the room confirms it stored (or refuses it). */
+  async sendLetter(to: string, text: string): Promise<StoredEvent> {
+    await this.rocketReady();
+    this.counter += 1;
+    const id = `${this.idPrefix}-${this.counter.toString(36)}`;
+    const stored = this.letters.track(id);
+    const datagram = encodeDatagram({ type: 'mail', id, to, text });
+    this.outstanding.set(id, { datagram, tries: 0, timer: this.retransmitLater(id, 0) });
+    this.send(datagram);
+    return stored;
+  }
+
+  /** Resolves with the login event, or rejects with the room's reason. */
+  loggedIn(): Promise<LoginEvent> {
+    return waitForLogin(this, this.closedPromise, this.nickname);
+  }
+
+  private rocketReady(): Promise<void> {
+    if (this.state === 'rocket') return Promise.resolve();
+    if (this.state === 'plain') this.upgrade();
+    return new Promise((resolve, reject) => {
+      const check = (mode: ClientMode): void => {
+        if (mode === 'rocket') {
+          this.off('mode', check);
+          resolve();
+        } else if (mode === 'closed') {
+          this.off('mode', check);
+          reject(new RocketError('ROCKET_ERR_PROTOCOL', `Cannot leave a letter at ${this.peerLabel}: no rocket room answered`));
+        }
+      };
+      this.on('mode', check);
+    });
+  }
+
+  private acknowledgeLetter(id: string): void {
+    this.receipts.push(id);
+    if (this.receipts.length === 1) setImmediate(() => this.flushReceipts());
+  }
+
+  private flushReceipts(): void {
+    if (this.receipts.length === 0 || this.state === 'closed') return;
+    const ids = this.receipts;
+    this.receipts = [];
+    this.send(encodeDatagram({ type: 'received', ids }));
   }
 
   private handleRocket(event: ChatEvent | { type: 'pong' }): void {
@@ -211,7 +280,24 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
       }
       case 'pong':
         return;
+      case 'login':
+        this.nickname = event.nick;
+        break;
+      case 'stored':
+      case 'error': {
+        const id = event.id;
+        if (id !== undefined) {
+          const entry = this.outstanding.get(id);
+          if (entry) clearTimeout(entry.timer);
+          this.outstanding.delete(id);
+          if (event.type === 'stored') this.letters.settle(id, event);
+          else this.letters.fail(id, event.text);
+          this.emit('mode', this.state);
+        }
+        break;
+      }
       case 'welcome':
+        if (this.helloTimer) clearTimeout(this.helloTimer);
         this.nickname = event.nick;
         this.state = 'rocket';
         this.keepalive = setInterval(
@@ -225,6 +311,7 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
         if (event.from === this.nickname) this.nickname = event.to;
         break;
       case 'message':
+        if (event.stored) this.acknowledgeLetter(event.id);
         if (this.seen.has(event.id)) return;
         this.seen.add(event.id);
         break;
@@ -257,6 +344,8 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
     if (this.state === 'closed') return;
     this.state = 'closed';
     for (const entry of this.outstanding.values()) clearTimeout(entry.timer);
+    if (this.helloTimer) clearTimeout(this.helloTimer);
+    this.letters.failAll(info.reason ?? 'the conversation ended before the room confirmed it');
     if (this.keepalive) clearInterval(this.keepalive);
     this.emit('mode', 'closed');
     try {

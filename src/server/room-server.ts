@@ -1,5 +1,8 @@
 import { hostname } from 'node:os';
+import { type MailLimits, Mailroom } from '../chat/mailroom.js';
 import { Room } from '../chat/room.js';
+import type { MailStore } from '../store/mail-store.js';
+import { openStore } from '../store/open-store.js';
 import { DEFAULT_ENCODING, type EncodingPair } from '../protocol/codec.js';
 import { listenTcpRoom } from './tcp-room-server.js';
 import { listenUdpRoom } from './udp-room-server.js';
@@ -23,6 +26,13 @@ export interface RoomServerOptions {
   maxQueuedBytes?: number;
   /** UDP: a peer silent this long has left (ms). */
   peerTimeoutMs?: number;
+  /**
+   * Where letters for people who are away wait: `{ dataDir }` keeps them durably in SQLite
+   * there, 'memory' only while the room runs (the default), or any MailStore.
+   */
+  store?: 'memory' | { dataDir?: string } | MailStore;
+  /** Quota per recipient, letter size and retention. */
+  mailLimits?: Partial<MailLimits>;
 }
 
 export interface RoomServer {
@@ -30,8 +40,17 @@ export interface RoomServer {
   readonly protocol: 'tcp' | 'udp';
   /** The bound address and port. */
   readonly address: { address: string; port: number };
-  /** Says goodbye to every member, closes every connection, and stops listening. */
+  /** Where letters are kept, for people. */
+  readonly storeLocation: string;
+  readonly durable: boolean;
+  /** Says goodbye to every member, closes every connection, stops listening, and flushes the store. */
   close(text?: string): Promise<void>;
+}
+
+async function resolveStore(store: RoomServerOptions['store']): Promise<MailStore> {
+  if (store === undefined || store === 'memory') return openStore({ memory: true });
+  if ('put' in store) return store;
+  return openStore({ dataDir: store.dataDir });
 }
 
 /**
@@ -44,7 +63,10 @@ export interface RoomServer {
  * process.on('SIGINT', () => void server.close());
  */
 export async function startRoomServer(options: RoomServerOptions): Promise<RoomServer> {
-  const room = new Room({ name: options.name ?? hostname() });
+  const store = await resolveStore(options.store);
+  const mailroom = await Mailroom.open(store, options.mailLimits);
+  const room = new Room({ name: options.name ?? hostname(), mailroom });
+  const common = { storeLocation: store.location, durable: store.durable };
   const encodings = options.encodings ?? { send: DEFAULT_ENCODING, recv: DEFAULT_ENCODING };
   const bind = { host: options.host, port: options.port };
   if (options.udp) {
@@ -57,9 +79,11 @@ export async function startRoomServer(options: RoomServerOptions): Promise<RoomS
       room,
       protocol: 'udp',
       address: listener.address,
+      ...common,
       async close(text?: string) {
         room.close(text);
         await listener.close();
+        await mailroom.close();
       },
     };
   }
@@ -78,9 +102,11 @@ export async function startRoomServer(options: RoomServerOptions): Promise<RoomS
     room,
     protocol: 'tcp',
     address,
+    ...common,
     async close(text?: string) {
       room.close(text);
       await listener.close();
+      await mailroom.close();
     },
   };
 }

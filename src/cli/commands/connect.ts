@@ -6,10 +6,13 @@ import { rawConnect } from '../../raw/index.js';
 import { ChatConsole } from '../chat-console.js';
 import { addSharedChatOptions, checkChatFlags, type SharedChatFlags } from '../chat-options.js';
 import { parsePort, parseSeconds } from '../options.js';
+import { readPassword } from '../password.js';
+import { UsageError } from '../../errors.js';
 
 interface ConnectFlags extends SharedChatFlags {
   timeout: number;
   q?: number;
+  passwordFile?: string;
 }
 
 export function registerConnect(program: Command): void {
@@ -19,7 +22,8 @@ export function registerConnect(program: Command): void {
     .argument('<host>', 'name or address of the other computer, e.g. 192.168.0.100 or localhost')
     .argument('[port]', 'its port', parsePort, 8888)
     .option('--timeout <seconds>', 'give up connecting after this long', parseSeconds, 10)
-    .option('-q <seconds>', 'after the end of input, wait this long for replies, then quit', parseSeconds);
+    .option('-q <seconds>', 'after the end of input, wait this long for replies, then quit', parseSeconds)
+    .option('--password-file <file>', "your nick's secret (or set ROCKET_PASSWORD): log in, or claim the nick if free");
   addSharedChatOptions(command).addHelpText(
     'after',
     `
@@ -32,6 +36,8 @@ Examples:
                                                talk to the tutorial's server (replies in gbk)
   rocket connect host 80 --raw < request.txt   a byte-exact pipe, like nc
   rocket connect localhost --json              events as JSON lines, for scripts
+  rocket connect localhost --nick george --password-file ~/.rocket-secret
+                                               log in as george and get your letters
 
 A rocket room is recognised by its greeting; anything else gets plain text, and only
 what you type. Type /quit or press Ctrl-D to leave.`,

@@ -7,11 +7,16 @@ import { startRoomServer } from '../../server/room-server.js';
 import { formatHostPort } from '../../transport/socket-errors.js';
 import { ChatConsole } from '../chat-console.js';
 import { addSharedChatOptions, checkChatFlags, type SharedChatFlags } from '../chat-options.js';
-import { parsePort } from '../options.js';
+import { parsePort, parsePositiveInt } from '../options.js';
 
 interface ListenFlags extends SharedChatFlags {
   host?: string;
   keepOpen?: boolean;
+  store: boolean;
+  dataDir?: string;
+  quota: number;
+  maxLetterBytes: number;
+  retentionDays: number;
 }
 
 export function registerListen(program: Command): void {
@@ -22,7 +27,12 @@ export function registerListen(program: Command): void {
     )
     .argument('[port]', 'port to listen on', parsePort, 8888)
     .option('--host <addr>', 'listen on this address only (default: every interface, IPv6 and IPv4)')
-    .option('--keep-open', 'with --raw: serve the next connection after one ends');
+    .option('--keep-open', 'with --raw: serve the next connection after one ends')
+    .option('--data-dir <dir>', 'where letters and accounts are kept (default: your per-user data folder)')
+    .option('--no-store', 'keep letters in memory only: they are lost when the room stops')
+    .option('--quota <n>', 'letters that may wait for one person', parsePositiveInt, 100_000)
+    .option('--max-letter-bytes <n>', 'longest letter accepted', parsePositiveInt, 64 * 1024)
+    .option('--retention-days <n>', 'letters older than this are dropped', parsePositiveInt, 30);
   addSharedChatOptions(command).addHelpText(
     'after',
     `
@@ -34,6 +44,8 @@ Examples:
                                         serve the tutorial's client (sends utf-8, reads gbk)
   rocket listen 9000 --raw > file       receive one connection's bytes, like nc -l
   rocket listen --json                  every event as a JSON line, for scripts
+  rocket listen --data-dir ./letters    keep letters and accounts in ./letters/rocket.db
+  rocket listen --no-store              letters only in memory (lost on restart)
 
 In the room type a message and press Enter; /help lists /nick, /who, /msg, /me,
 /encoding and /quit. Ctrl-C closes the room and says goodbye to everyone.`,
@@ -67,7 +79,18 @@ async function runRoom(
   flags: ListenFlags,
   encodings: ReturnType<typeof checkChatFlags>,
 ): Promise<void> {
-  const server = await startRoomServer({ port, host: flags.host, udp: flags.udp, encodings });
+  const server = await startRoomServer({
+    port,
+    host: flags.host,
+    udp: flags.udp,
+    encodings,
+    store: flags.store ? { dataDir: flags.dataDir } : 'memory',
+    mailLimits: {
+      quotaPerRecipient: flags.quota,
+      maxLetterBytes: flags.maxLetterBytes,
+      retentionMs: flags.retentionDays * 24 * 3600_000,
+    },
+  });
   const { address } = server;
   process.stderr.write(
     `Listening on ${address.address} ${address.port} (${server.protocol}); join with: ` +
@@ -102,6 +125,11 @@ async function runRoom(
   process.once('SIGINT', () => void shutdown());
   process.once('SIGTERM', () => void shutdown());
   consoleUi.note(`you are ${local.nick}; the room is on ${formatHostPort(address.address, address.port)}`);
+  consoleUi.note(
+    server.durable
+      ? `letters for people who are away are kept in ${server.storeLocation}`
+      : 'letters are kept in memory only (--no-store): they are lost when the room stops',
+  );
   await new Promise<never>(() => {});
 }
 

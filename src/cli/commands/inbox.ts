@@ -1,0 +1,79 @@
+import type { Command } from 'commander';
+import { connectChat } from '../../client/chat-client.js';
+import type { ChatConnection } from '../../client/types.js';
+import { connectUdpChat } from '../../client/udp-chat-client.js';
+import { UsageError } from '../../errors.js';
+import type { ChatEvent, MessageEvent } from '../../protocol/events.js';
+import { renderEvent } from '../../protocol/render.js';
+import { sanitizeText } from '../../protocol/sanitize.js';
+import { parseHostPort } from '../host-port.js';
+import { parseSeconds } from '../options.js';
+import { readPassword } from '../password.js';
+
+interface InboxFlags {
+  nick: string;
+  passwordFile?: string;
+  udp?: boolean;
+  json?: boolean;
+  timeout: number;
+}
+
+export function registerInbox(program: Command): void {
+  program
+    .command('inbox')
+    .description('pick up the letters waiting for you (George at the u-store), then exit')
+    .argument('<host[:port]>', 'the room, e.g. localhost or 192.168.0.100:8888')
+    .requiredOption('--nick <name>', 'your registered nickname')
+    .option('--password-file <file>', 'your secret (or set ROCKET_PASSWORD)')
+    .option('--udp', 'over UDP')
+    .option('--json', 'print each letter as a {"type":"message",...,"stored":true} line')
+    .option('--timeout <seconds>', 'give up connecting after this long', parseSeconds, 10)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  rocket inbox localhost --nick george --password-file ~/.george
+  ROCKET_PASSWORD=... rocket inbox 192.168.0.100:8888 --nick george --json
+
+Letters are printed oldest first with their sender and time, acknowledged, and then gone
+from the room. The first login with a free nickname claims it.`,
+    )
+    .action(async (target: string, flags: InboxFlags) => {
+      const { host, port } = parseHostPort(target);
+      const password = readPassword(flags.passwordFile);
+      if (password === undefined) {
+        throw new UsageError('rocket inbox needs your secret: --password-file FILE or ROCKET_PASSWORD');
+      }
+      const client: ChatConnection = flags.udp
+        ? await connectUdpChat({ host, port, nick: flags.nick, password, assumeRocket: true })
+        : await connectChat({ host, port, nick: flags.nick, password, connectTimeoutMs: flags.timeout * 1000 });
+      const done = collectInbox(client, flags.json);
+      try {
+        await client.loggedIn();
+        const count = await done;
+        if (!flags.json) process.stderr.write(`rocket: ${count} letter(s) picked up\n`);
+      } finally {
+        client.quit();
+      }
+      await client.closed;
+    });
+}
+
+/** Prints letters as they come; resolves with their count at the room's end-of-inbox mark. */
+function collectInbox(client: ChatConnection, json: boolean | undefined): Promise<number> {
+  return new Promise((resolve) => {
+    let count = 0;
+    client.on('event', (event: ChatEvent) => {
+      if (event.type === 'message' && event.stored) {
+        count += 1;
+        print(event, json);
+      } else if (event.type === 'inbox-end') {
+        resolve(count);
+      }
+    });
+  });
+}
+
+function print(letter: MessageEvent, json: boolean | undefined): void {
+  process.stdout.write(json ? `${JSON.stringify(letter)}\n` : `${sanitizeText(renderEvent(letter) ?? '')}\n`);
+}

@@ -1,0 +1,70 @@
+import type { Command } from 'commander';
+import { connectChat } from '../../client/chat-client.js';
+import { connectUdpChat } from '../../client/udp-chat-client.js';
+import { RocketError, UsageError } from '../../errors.js';
+import type { StoredEvent } from '../../protocol/events.js';
+import { parseHostPort } from '../host-port.js';
+import { parseSeconds } from '../options.js';
+import { readPassword } from '../password.js';
+import { readInputLines } from '../read-lines.js';
+
+interface SendFlags {
+  to: string;
+  nick?: string;
+  passwordFile?: string;
+  udp?: boolean;
+  json?: boolean;
+  timeout: number;
+}
+
+export function registerSend(program: Command): void {
+  program
+    .command('send')
+    .description("leave letters for someone who is away (Peppa's letter at the u-store), then exit")
+    .argument('<host[:port]>', 'the room, e.g. localhost or 192.168.0.100:8888')
+    .argument('[text...]', 'the letter; without it, every line of stdin is a letter of its own')
+    .requiredOption('--to <nick>', 'who the letters are for (a registered nickname)')
+    .option('--nick <name>', 'sign as this nickname')
+    .option('--password-file <file>', 'the secret of --nick (or set ROCKET_PASSWORD)')
+    .option('--udp', 'over UDP: letters are sent again until the room confirms them')
+    .option('--json', 'print one {"type":"stored","id":...} line per letter')
+    .option('--timeout <seconds>', 'give up connecting after this long', parseSeconds, 10)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  rocket send localhost --to george "Come to the bike shed at 4"
+  rocket send 192.168.0.100:8888 --to george --nick peppa --password-file ~/.peppa < letters.txt
+  rocket send localhost --to george --udp "the u-store takes letters over UDP too"
+
+Exits 0 only once the room has confirmed every letter stored; 1 if any was refused.`,
+    )
+    .action(async (target: string, words: string[], flags: SendFlags) => {
+      const { host, port } = parseHostPort(target);
+      const password = flags.nick === undefined ? undefined : readPassword(flags.passwordFile);
+      if (flags.passwordFile !== undefined && flags.nick === undefined) {
+        throw new UsageError('--password-file goes with --nick: the secret belongs to a nickname');
+      }
+      const texts = words.length > 0 ? [words.join(' ')] : await readInputLines(process.stdin);
+      if (texts.length === 0) throw new UsageError('nothing to send: give the text, or lines on stdin');
+      const client = flags.udp
+        ? await connectUdpChat({ host, port, nick: flags.nick, password, assumeRocket: true })
+        : await connectChat({ host, port, nick: flags.nick, password, connectTimeoutMs: flags.timeout * 1000 });
+      try {
+        if (password !== undefined) await client.loggedIn();
+        const results = await Promise.allSettled(texts.map((text) => client.sendLetter(flags.to, text)));
+        let failed: RocketError | undefined;
+        for (const result of results) {
+          if (result.status === 'fulfilled') printStored(result.value, flags.json);
+          else failed ??= result.reason as RocketError;
+        }
+        if (failed) throw failed;
+      } finally {
+        client.quit();
+      }
+    });
+}
+
+function printStored(event: StoredEvent, json: boolean | undefined): void {
+  process.stdout.write(json ? `${JSON.stringify(event)}\n` : `stored for ${event.to} (id ${event.id})\n`);
+}

@@ -1,0 +1,24 @@
+import { UsageError } from '../errors.js';
+import { parsePort } from './options.js';
+
+/** Reads "HOST", "HOST:PORT", "[IPv6]:PORT" or a bare IPv6 address; the port defaults to 8888. */
+export function parseHostPort(value: string, defaultPort = 8888): { host: string; port: number } {
+  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(value);
+  if (bracketed) return { host: bracketed[1]!, port: bracketed[2] ? checkedPort(bracketed[2]) : defaultPort };
+  const colons = value.split(':').length - 1;
+  if (colons === 1) {
+    const [host, port] = value.split(':') as [string, string];
+    if (host === '') throw new UsageError(`"${value}" has no host: use HOST or HOST:PORT, e.g. localhost:8888`);
+    return { host, port: checkedPort(port) };
+  }
+  if (value === '') throw new UsageError('a host is needed: use HOST or HOST:PORT, e.g. localhost:8888');
+  return { host: value, port: defaultPort };
+}
+
+function checkedPort(text: string): number {
+  try {
+    return parsePort(text);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
