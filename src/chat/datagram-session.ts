@@ -134,6 +134,20 @@ export class DatagramSession implements Member {
         this.link.write(encodeDatagram({ type: 'ack', id: request.id }));
         return;
       }
+      case 'mail':
+        // Retransmitted letters are stored once (the store knows the id) and confirmed again.
+        if (typeof request.id === 'string' && typeof request.to === 'string' && typeof request.text === 'string') {
+          void this.room.post(this, { id: request.id.slice(0, 64), to: request.to, text: request.text });
+        }
+        return;
+      case 'received':
+        if (!Array.isArray(request.ids)) return;
+        for (const id of request.ids) {
+          const delivered = this.awaitingReceipt.get(String(id));
+          this.awaitingReceipt.delete(String(id));
+          delivered?.();
+        }
+        return;
       case 'quit':
         this.room.input(
           this,

@@ -58,7 +58,7 @@ export class SqliteStore implements MailStore {
     }
     let db: Database.Database | undefined;
     try {
-      db = new Database(file, { timeout: 2000 });
+      db = new Database(file, { timeout: 500 });
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
       // One room per store: a second rocket on the same folder fails at start, loudly.

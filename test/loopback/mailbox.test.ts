@@ -1,0 +1,181 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { connectChat } from '../../src/client/chat-client.js';
+import type { ChatConnection } from '../../src/client/types.js';
+import { connectUdpChat } from '../../src/client/udp-chat-client.js';
+import type { ChatEvent } from '../../src/protocol/events.js';
+import { type RoomServer, type RoomServerOptions, startRoomServer } from '../../src/server/room-server.js';
+import { LineClient } from '../helpers/line-client.js';
+import { waitUntil } from '../helpers/wait.js';
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'rocket-mail-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function room(options: Partial<RoomServerOptions> = {}): Promise<RoomServer> {
+  const server = await startRoomServer({ port: 0, host: '127.0.0.1', store: { dataDir: tempDir() }, ...options });
+  cleanups.push(() => server.close());
+  return server;
+}
+
+async function rocket(
+  port: number,
+  nick?: string,
+  password?: string,
+  udp = false,
+): Promise<{ client: ChatConnection; events: ChatEvent[] }> {
+  const client = udp
+    ? await connectUdpChat({ host: '127.0.0.1', port, nick, password, assumeRocket: true })
+    : await connectChat({ host: '127.0.0.1', port, nick, password });
+  cleanups.push(() => client.destroy());
+  const events: ChatEvent[] = [];
+  client.on('event', (e) => events.push(e));
+  return { client, events };
+}
+
+function letters(events: ChatEvent[]) {
+  return events.filter((e) => e.type === 'message' && e.stored);
+}
+
+async function inboxEnd(client: ChatConnection, events: ChatEvent[]): Promise<void> {
+  await waitUntil(client, 'event', () => events.some((e) => e.type === 'inbox-end'), 10_000, 'the end of the inbox');
+}
+
+describe('letters (the u-store)', () => {
+  it('keeps letters for a registered nick and hands them over at login, in order, before live traffic', async () => {
+    const server = await room();
+    const george = await rocket(server.address.port, 'george', 'mud-puddles');
+    await george.client.loggedIn();
+    george.client.quit();
+    await george.client.closed;
+
+    const peppa = await rocket(server.address.port, 'peppa');
+    const stored = await Promise.all([1, 2, 3].map((i) => peppa.client.sendLetter('george', `letter ${i}`)));
+    expect(stored.map((s) => s.to)).toEqual(['george', 'george', 'george']);
+
+    const again = await rocket(server.address.port, 'george', 'mud-puddles');
+    const login = await again.client.loggedIn();
+    expect(login.waiting).toBe(3);
+    peppa.client.say('live after login');
+    await waitUntil(again.client, 'event', () => again.events.some((e) => e.type === 'message' && e.text === 'live after login'));
+    const texts = again.events.filter((e) => e.type === 'message').map((e) => (e as { text: string }).text);
+    expect(texts).toEqual(['letter 1', 'letter 2', 'letter 3', 'live after login']);
+    expect(letters(again.events)[0]).toMatchObject({ from: 'peppa', to: 'george', stored: true });
+    // acknowledged: nothing waits any more
+    await expect.poll(() => server.room.mailroom!.count('george')).toBe(0);
+  });
+
+  it('tells the sender a /msg to someone away is waiting, and refuses unknown nicks', async () => {
+    const server = await room();
+    const george = await rocket(server.address.port, 'george', 'secret1');
+    await george.client.loggedIn();
+    george.client.quit();
+    await george.client.closed;
+    const nc = await LineClient.connect(server.address.port);
+    cleanups.push(() => nc.destroy());
+    nc.send('/msg george are you home?\n');
+    expect(await nc.waitForLine(/letter to george is waiting/)).toMatch(/id /);
+    nc.send('/msg danny hello\n');
+    await nc.waitForLine(/nobody called danny/);
+  });
+
+  it('lets a plain client register, log in and read its letters; reading them is the acknowledgement', async () => {
+    const server = await room();
+    const george = await LineClient.connect(server.address.port);
+    cleanups.push(() => george.destroy());
+    george.send('/nick george\n');
+    george.send('/register hunter22\n');
+    await george.waitForLine(/logged in as george/);
+    george.destroy();
+    const peppa = await rocket(server.address.port, 'peppa');
+    await peppa.client.sendLetter('george', 'from peppa, plainly');
+    const back = await LineClient.connect(server.address.port);
+    cleanups.push(() => back.destroy());
+    back.send('/login george hunter22\n');
+    expect(await back.waitForLine(/\[letter from peppa/)).toMatch(/from peppa, plainly$/);
+    await expect.poll(() => server.room.mailroom!.count('george')).toBe(0);
+  });
+
+  it('keeps george safe from impostors, and his secret out of the store and the output', async () => {
+    const dir = tempDir();
+    const server = await room({ store: { dataDir: dir } });
+    const george = await rocket(server.address.port, 'george', 'correct-horse');
+    await george.client.loggedIn();
+    george.client.quit();
+    await george.client.closed;
+    const peppa = await rocket(server.address.port, 'peppa');
+    await peppa.client.sendLetter('george', 'for george only');
+
+    const impostor = await rocket(server.address.port, 'george', 'wrong-guess');
+    await expect(impostor.client.loggedIn()).rejects.toThrow(/wrong nickname or secret/);
+    expect(letters(impostor.events)).toEqual([]);
+    const nc = await LineClient.connect(server.address.port);
+    cleanups.push(() => nc.destroy());
+    nc.send('/nick george\n');
+    await nc.waitForLine(/george is registered/);
+    nc.send('/nick GEORGE\n');
+    nc.send('/login george nope\n');
+    await nc.waitForLine(/wrong nickname or secret/);
+    expect(nc.lines.some((l) => l.includes('for george only'))).toBe(false);
+    expect(nc.lines.some((l) => l.includes('nope'))).toBe(false);
+
+    await server.close();
+    for (const file of readdirSync(dir)) {
+      const bytes = readFileSync(join(dir, file));
+      expect(bytes.includes(Buffer.from('correct-horse'))).toBe(false);
+      expect(bytes.includes(Buffer.from('wrong-guess'))).toBe(false);
+    }
+  });
+
+  it('refuses letters over the quota or the size limit, with the reason', async () => {
+    const server = await room({ mailLimits: { quotaPerRecipient: 2, maxLetterBytes: 100 } });
+    const george = await rocket(server.address.port, 'george', 'secret1');
+    await george.client.loggedIn();
+    george.client.quit();
+    await george.client.closed;
+    const peppa = await rocket(server.address.port, 'peppa');
+    await peppa.client.sendLetter('george', 'one');
+    await peppa.client.sendLetter('george', 'two');
+    await expect(peppa.client.sendLetter('george', 'three')).rejects.toThrow(/already has 2 letters waiting/);
+    await expect(peppa.client.sendLetter('george', 'x'.repeat(200))).rejects.toThrow(/over the limit of 100/);
+    await expect(peppa.client.sendLetter('nobody', 'hi')).rejects.toThrow(/nobody called nobody/);
+  });
+
+  it('keeps letters across a restart of the room', async () => {
+    const dir = tempDir();
+    const first = await startRoomServer({ port: 0, host: '127.0.0.1', store: { dataDir: dir } });
+    const george = await rocket(first.address.port, 'george', 'secret1');
+    await george.client.loggedIn();
+    george.client.destroy();
+    const peppa = await rocket(first.address.port, 'peppa');
+    await peppa.client.sendLetter('george', 'survives a restart');
+    await first.close();
+    const second = await room({ store: { dataDir: dir } });
+    const again = await rocket(second.address.port, 'george', 'secret1');
+    await inboxEnd(again.client, again.events);
+    expect(letters(again.events).map((e) => (e as { text: string }).text)).toEqual(['survives a restart']);
+  });
+
+  it('takes and delivers letters over UDP', async () => {
+    const server = await room({ udp: true });
+    const george = await rocket(server.address.port, 'george', 'secret1', true);
+    await george.client.loggedIn();
+    george.client.quit();
+    const peppa = await rocket(server.address.port, 'peppa', undefined, true);
+    const stored = await peppa.client.sendLetter('george', 'over the u-store');
+    expect(stored).toMatchObject({ type: 'stored', to: 'george' });
+    const again = await rocket(server.address.port, 'george', 'secret1', true);
+    await inboxEnd(again.client, again.events);
+    expect(letters(again.events).map((e) => (e as { text: string }).text)).toEqual(['over the u-store']);
+    await expect.poll(() => server.room.mailroom!.count('george')).toBe(0);
+  });
+});
