@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { RocketError } from '../errors.js';
@@ -59,7 +60,8 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
   private readonly seen = new RecentIds(10_000);
   private readonly queued: string[] = [];
   private readonly unacked = new Set<string>();
-  private readonly idPrefix = `${process.pid.toString(36)}${Date.now().toString(36)}`;
+  // Random, so letters from different clients never share an id (the store drops repeats by id).
+  private readonly idPrefix = randomBytes(9).toString('base64url');
   private counter = 0;
   private pendingBytes: Buffer = Buffer.alloc(0);
   private detectTimer: NodeJS.Timeout | undefined;
@@ -67,6 +69,7 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
   private readonly peer: string;
   private readonly closedPromise: Promise<CloseInfo>;
   private lostReason: string | undefined;
+  private settledPromise: Promise<void> | undefined;
   private readonly letters = new LetterTracker();
   private receipts: string[] = [];
   /** We ended the conversation, so its close is no news. */
@@ -184,7 +187,8 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
     if (this.receipts.length === 0) return;
     const ids = this.receipts;
     this.receipts = [];
-    this.writeFrame({ type: 'received', ids });
+    // Several small frames rather than one that could pass the room's frame limit.
+    for (let i = 0; i < ids.length; i += 500) this.writeFrame({ type: 'received', ids: ids.slice(i, i + 500) });
   }
 
   /** Leaves now: a goodbye to a rocket room, a FIN to a plain peer. */
@@ -370,7 +374,8 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
   /** Resolves once we know whether the peer is a rocket. */
   private settled(): Promise<void> {
     if (this.state !== 'detect' && this.state !== 'upgrading') return Promise.resolve();
-    return new Promise((resolve) => {
+    // One shared wait, however many letters are queued behind it.
+    this.settledPromise ??= new Promise((resolve) => {
       const onMode = (mode: ClientMode): void => {
         if (mode === 'detect' || mode === 'upgrading') return;
         this.off('mode', onMode);
@@ -378,6 +383,7 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
       };
       this.on('mode', onMode);
     });
+    return this.settledPromise;
   }
 
   private allAcknowledged(): Promise<void> {

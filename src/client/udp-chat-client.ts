@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { EventEmitter } from 'node:events';
@@ -52,7 +53,8 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
   private readonly decoder;
   private readonly seen = new RecentIds(10_000);
   private readonly outstanding = new Map<string, Outstanding>();
-  private readonly idPrefix = `${process.pid.toString(36)}${Date.now().toString(36)}`;
+  // Random, so letters from different clients never share an id (the store drops repeats by id).
+  private readonly idPrefix = randomBytes(9).toString('base64url');
   private counter = 0;
   private keepalive: NodeJS.Timeout | undefined;
   private readonly closedPromise: Promise<CloseInfo>;
@@ -266,7 +268,8 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
     if (this.receipts.length === 0 || this.state === 'closed') return;
     const ids = this.receipts;
     this.receipts = [];
-    this.send(encodeDatagram({ type: 'received', ids }));
+    // Ids are ~16 bytes: 40 to a datagram keeps each one under the safe size.
+    for (let i = 0; i < ids.length; i += 40) this.send(encodeDatagram({ type: 'received', ids: ids.slice(i, i + 40) }));
   }
 
   private handleRocket(event: ChatEvent | { type: 'pong' }): void {
