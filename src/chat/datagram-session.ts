@@ -136,7 +136,11 @@ export class DatagramSession implements Member {
       }
       case 'mail':
         // Retransmitted letters are stored once (the store knows the id) and confirmed again.
-        if (typeof request.id === 'string' && typeof request.to === 'string' && typeof request.text === 'string') {
+        if (
+          typeof request.id === 'string' &&
+          typeof request.to === 'string' &&
+          typeof request.text === 'string'
+        ) {
           void this.room.post(this, { id: request.id.slice(0, 64), to: request.to, text: request.text });
         }
         return;

@@ -1,6 +1,6 @@
 import type { LoginEvent, MessageEvent } from '../protocol/events.js';
 import { sanitizeText } from '../protocol/sanitize.js';
-import { type MailStore, MailRefusal } from '../store/mail-store.js';
+import { MailRefusal, type MailStore } from '../store/mail-store.js';
 import { hashSecret, secretProblem, verifySecret } from '../store/secrets.js';
 import type { Member } from './member.js';
 import { nickKey } from './nicknames.js';
@@ -70,7 +70,11 @@ export class Mailroom {
       secretHash: await hashSecret(secret),
       createdAt: Date.now(),
     });
-    if (!created) throw new MailRefusal('store-failed', `${member.nick} is registered already; use /login ${member.nick} SECRET`);
+    if (!created)
+      throw new MailRefusal(
+        'store-failed',
+        `${member.nick} is registered already; use /login ${member.nick} SECRET`,
+      );
     this.claimed.add(key);
     member.account = key;
     return { type: 'login', nick: member.nick, waiting: await this.count(key) };
@@ -89,7 +93,10 @@ export class Mailroom {
   }
 
   /** Stores a letter for a claimed nick; resolves once it is durable. */
-  async post(letter: { id: string; from: string; to: string; text: string; ts: number }, senderKey: string): Promise<void> {
+  async post(
+    letter: { id: string; from: string; to: string; text: string; ts: number },
+    senderKey: string,
+  ): Promise<void> {
     const key = nickKey(letter.to);
     if (!this.claimed.has(key)) {
       throw new MailRefusal(
@@ -99,7 +106,10 @@ export class Mailroom {
     }
     const bytes = Buffer.byteLength(letter.text);
     if (bytes > this.limits.maxLetterBytes) {
-      throw new MailRefusal('too-long', `letter not stored: ${bytes} bytes is over the limit of ${this.limits.maxLetterBytes}`);
+      throw new MailRefusal(
+        'too-long',
+        `letter not stored: ${bytes} bytes is over the limit of ${this.limits.maxLetterBytes}`,
+      );
     }
     const waiting = await this.count(key);
     if (waiting >= this.limits.quotaPerRecipient) {
@@ -112,7 +122,10 @@ export class Mailroom {
     try {
       outcome = await this.store.put({ ...letter, to: this.canonicalNick(letter.to) }, senderKey, key);
     } catch (err) {
-      throw new MailRefusal('store-failed', `letter not stored: ${err instanceof Error ? err.message : String(err)}`);
+      throw new MailRefusal(
+        'store-failed',
+        `letter not stored: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
     if (outcome === 'stored') this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
   }
@@ -132,7 +145,15 @@ export class Mailroom {
         const page = await this.store.pending(key, afterSeq, PAGE);
         if (page.length === 0) break;
         for (const letter of page) {
-          this.hand(member, key, { type: 'message', id: letter.id, ts: letter.ts, from: letter.from, to: letter.to, text: letter.text, stored: true });
+          this.hand(member, key, {
+            type: 'message',
+            id: letter.id,
+            ts: letter.ts,
+            from: letter.from,
+            to: letter.to,
+            text: letter.text,
+            stored: true,
+          });
         }
         handed += page.length;
         afterSeq = page[page.length - 1]!.seq;

@@ -91,8 +91,19 @@ export class Room {
    */
   input(member: Member, line: string, id?: string): MessageEvent | undefined {
     if (!this.attached.has(member)) return undefined;
-    if (!this.isJoined(member)) this.join(member);
     const command = parseCommand(line);
+    if (!this.isJoined(member)) {
+      // A newcomer whose first words are /nick joins under that name, not as a guest.
+      if (command.name === 'nick') {
+        const guest = member.nick;
+        this.join(member, command.nick);
+        // The others hear "carol joined"; carol hears her rename confirmed.
+        if (member.nick !== guest)
+          this.sendTo(member, { type: 'nick', from: guest, to: member.nick, ts: Date.now() });
+        return undefined;
+      }
+      this.join(member);
+    }
     switch (command.name) {
       case 'say':
         return this.say(member, { text: command.text }, id);
@@ -206,7 +217,11 @@ export class Room {
       await this.handOverLetters(member);
       return true;
     } catch (err) {
-      this.sendTo(member, { type: 'error', code: 'login', text: err instanceof Error ? err.message : String(err) });
+      this.sendTo(member, {
+        type: 'error',
+        code: 'login',
+        text: err instanceof Error ? err.message : String(err),
+      });
       return false;
     }
   }
@@ -223,7 +238,11 @@ export class Room {
       await this.handOverLetters(member);
       return true;
     } catch (err) {
-      this.sendTo(member, { type: 'error', code: 'login', text: err instanceof Error ? err.message : String(err) });
+      this.sendTo(member, {
+        type: 'error',
+        code: 'login',
+        text: err instanceof Error ? err.message : String(err),
+      });
       return false;
     }
   }
@@ -258,12 +277,18 @@ export class Room {
       await this.mailroom.post({ ...event, to: letter.to }, member.account ?? 'anonymous');
     } catch (err) {
       const code = err instanceof MailRefusal ? err.code : 'store-failed';
-      this.sendTo(member, { type: 'error', code, id, text: err instanceof Error ? err.message : String(err) });
+      this.sendTo(member, {
+        type: 'error',
+        code,
+        id,
+        text: err instanceof Error ? err.message : String(err),
+      });
       return false;
     }
     this.sendTo(member, { type: 'stored', id, to: letter.to });
     const recipient = this.joined.get(nickKey(letter.to));
-    if (recipient?.account === nickKey(letter.to) && !this.held.has(recipient)) this.mailroom.handLive(recipient, event);
+    if (recipient?.account === nickKey(letter.to) && !this.held.has(recipient))
+      this.mailroom.handLive(recipient, event);
     return true;
   }
 

@@ -266,7 +266,11 @@ export class StreamSession implements Member {
         return;
       }
       case 'mail':
-        if (typeof request.id === 'string' && typeof request.to === 'string' && typeof request.text === 'string') {
+        if (
+          typeof request.id === 'string' &&
+          typeof request.to === 'string' &&
+          typeof request.text === 'string'
+        ) {
           void this.room.post(this, { id: request.id.slice(0, 64), to: request.to, text: request.text });
         }
         return;

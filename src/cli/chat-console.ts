@@ -3,6 +3,10 @@ import type { Readable, Writable } from 'node:stream';
 import type { ChatEvent } from '../protocol/events.js';
 import { renderEvent } from '../protocol/render.js';
 import { sanitizeText } from '../protocol/sanitize.js';
+import { readCappedLines } from './input-lines.js';
+
+/** The longest line read from piped input; the room refuses longer messages anyway. */
+const MAX_INPUT_LINE_CHARS = 64 * 1024;
 
 export interface ChatConsoleOptions {
   input: Readable & { isTTY?: boolean };
@@ -25,30 +29,45 @@ export interface ChatConsoleOptions {
  * never garbled. Piped, every input line is a message and output is plain lines.
  */
 export class ChatConsole {
-  private readonly rl: readline.Interface;
+  private rl: readline.Interface | undefined;
   private readonly interactive: boolean;
   private ended = false;
 
   constructor(private readonly options: ChatConsoleOptions) {
     this.interactive = Boolean(options.input.isTTY && options.output.isTTY) && !options.json;
-    this.rl = readline.createInterface({
+    if (!this.interactive) {
+      // Piped input: each line is a message, with a cap so an endless line cannot exhaust memory.
+      readCappedLines(options.input, MAX_INPUT_LINE_CHARS, {
+        onLine: options.onLine,
+        onOverflow: (chars) =>
+          this.note(`a line of ${chars} characters was not sent: the limit is ${MAX_INPUT_LINE_CHARS}`),
+        onEnd: () => {
+          if (this.ended) return;
+          this.ended = true;
+          options.onEnd();
+        },
+      });
+      return;
+    }
+    const rl = readline.createInterface({
       input: options.input,
-      output: this.interactive ? options.output : undefined,
-      terminal: this.interactive,
+      output: options.output,
+      terminal: true,
       prompt: options.prompt(),
       crlfDelay: Number.POSITIVE_INFINITY,
     });
-    this.rl.on('line', (line) => {
+    this.rl = rl;
+    rl.on('line', (line) => {
       options.onLine(line);
       this.refreshPrompt();
     });
-    this.rl.on('close', () => {
+    rl.on('close', () => {
       if (this.ended) return;
       this.ended = true;
       options.onEnd();
     });
-    this.rl.on('SIGINT', () => options.onInterrupt());
-    if (this.interactive) this.rl.prompt();
+    rl.on('SIGINT', () => options.onInterrupt());
+    rl.prompt();
   }
 
   show(event: ChatEvent): void {
@@ -68,14 +87,14 @@ export class ChatConsole {
 
   refreshPrompt(): void {
     if (!this.interactive || this.ended) return;
-    this.rl.setPrompt(this.options.prompt());
-    this.rl.prompt(true);
+    this.rl?.setPrompt(this.options.prompt());
+    this.rl?.prompt(true);
   }
 
   close(): void {
     this.ended = true;
     if (this.interactive) this.options.output.write('\n');
-    this.rl.close();
+    this.rl?.close();
   }
 
   private print(line: string): void {
@@ -87,6 +106,6 @@ export class ChatConsole {
     readline.clearLine(this.options.output, 0);
     readline.cursorTo(this.options.output, 0);
     this.options.output.write(`${line}\n`);
-    if (!this.ended) this.rl.prompt(true);
+    if (!this.ended) this.rl?.prompt(true);
   }
 }

@@ -8,7 +8,8 @@ export function parseHostPort(value: string, defaultPort = 8888): { host: string
   const colons = value.split(':').length - 1;
   if (colons === 1) {
     const [host, port] = value.split(':') as [string, string];
-    if (host === '') throw new UsageError(`"${value}" has no host: use HOST or HOST:PORT, e.g. localhost:8888`);
+    if (host === '')
+      throw new UsageError(`"${value}" has no host: use HOST or HOST:PORT, e.g. localhost:8888`);
     return { host, port: checkedPort(port) };
   }
   if (value === '') throw new UsageError('a host is needed: use HOST or HOST:PORT, e.g. localhost:8888');

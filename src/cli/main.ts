@@ -16,9 +16,31 @@ async function main(argv: string[]): Promise<void> {
       'Talk between computers over TCP and UDP: chat rooms, a netcat-style raw pipe, network checks.',
     )
     .version(VERSION, '-V, --version')
-    .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `rocket: ${s}` : s) })
+    // Usage errors stay one line: the hint goes on the same line, not after it.
+    .configureOutput({
+      writeErr: (s) =>
+        process.stderr.write(s.startsWith('error:') ? `rocket: ${s.trimEnd()} (see --help)\n` : s),
+    })
     .exitOverride();
+  program.addHelpText(
+    'after',
+    `
+Examples:
+  rocket listen                          start a chat room on port 8888
+  rocket connect 192.168.0.100 --nick peppa
+                                         join it from another computer
+  nc 192.168.0.100 8888                  or join with netcat
+  rocket send localhost --to george "dinner at 6"
+                                         leave a letter for someone who is away
+  rocket inbox localhost --nick george --password-file ~/.george
+                                         pick up your letters
+  rocket connect host 9000 --raw < file  a byte-exact pipe, like nc
+  rocket ip                              this machine's addresses
+  rocket port 22                         what a port is, and whether it is free
+  rocket ping 192.168.0.100              is the other side there?
+
+Run rocket COMMAND --help for every option of a command.`,
+  );
   registerCommands(program);
   try {
     await program.parseAsync(argv);

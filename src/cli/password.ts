@@ -5,17 +5,22 @@ import { RocketError } from '../errors.js';
  * A nick's secret from `--password-file FILE` or $ROCKET_PASSWORD, never from the command
  * line (where `ps` and shell history would show it). The first line of the file counts.
  */
-export function readPassword(file: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function readPassword(
+  file: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   if (file !== undefined) {
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch (cause) {
-      const reason = (cause as { code?: string }).code === 'ENOENT' ? 'no such file' : (cause as Error).message;
+      const reason =
+        (cause as { code?: string }).code === 'ENOENT' ? 'no such file' : (cause as Error).message;
       throw new RocketError('ROCKET_ERR_IO', `Cannot read the password file ${file}: ${reason}`, { cause });
     }
     const secret = text.split(/\r?\n/)[0] ?? '';
-    if (secret === '') throw new RocketError('ROCKET_ERR_IO', `Cannot use the password file ${file}: its first line is empty`);
+    if (secret === '')
+      throw new RocketError('ROCKET_ERR_IO', `Cannot use the password file ${file}: its first line is empty`);
     return secret;
   }
   const fromEnv = env.ROCKET_PASSWORD;

@@ -18,8 +18,8 @@ import { describeLostPeer } from '../transport/socket-errors.js';
 import { connectTcp, remoteLabel } from '../transport/tcp.js';
 import { VERSION } from '../version.js';
 import { LetterTracker } from './letter-tracker.js';
-import { waitForLogin } from './wait-for-login.js';
 import type { ChatConnection, ClientEvents, ClientMode, CloseInfo } from './types.js';
+import { waitForLogin } from './wait-for-login.js';
 
 export interface ChatClientOptions {
   host: string;
@@ -163,7 +163,10 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
   async sendLetter(to: string, text: string): Promise<StoredEvent> {
     await this.settled();
     if (this.state !== 'rocket') {
-      throw new RocketError('ROCKET_ERR_PROTOCOL', `Cannot leave a letter at ${this.peer}: it is not a rocket room`);
+      throw new RocketError(
+        'ROCKET_ERR_PROTOCOL',
+        `Cannot leave a letter at ${this.peer}: it is not a rocket room`,
+      );
     }
     this.counter += 1;
     const id = `${this.idPrefix}-${this.counter.toString(36)}`;
@@ -188,7 +191,8 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
     const ids = this.receipts;
     this.receipts = [];
     // Several small frames rather than one that could pass the room's frame limit.
-    for (let i = 0; i < ids.length; i += 500) this.writeFrame({ type: 'received', ids: ids.slice(i, i + 500) });
+    for (let i = 0; i < ids.length; i += 500)
+      this.writeFrame({ type: 'received', ids: ids.slice(i, i + 500) });
   }
 
   /** Leaves now: a goodbye to a rocket room, a FIN to a plain peer. */

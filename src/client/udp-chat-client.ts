@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { EventEmitter } from 'node:events';
+import { RocketError } from '../errors.js';
 import { createTextDecoder, DEFAULT_ENCODING, type EncodingPair, encodeText } from '../protocol/codec.js';
 import type { ChatEvent, LoginEvent, StoredEvent } from '../protocol/events.js';
-import { RocketError } from '../errors.js';
 import { GREETING_PREFIX, PROTOCOL_VERSION } from '../protocol/handshake.js';
 import { LineSplitter } from '../protocol/line-splitter.js';
 import { RecentIds } from '../protocol/recent-ids.js';
@@ -17,8 +17,8 @@ import {
 import { describeConnectError, formatHostPort } from '../transport/socket-errors.js';
 import { VERSION } from '../version.js';
 import { LetterTracker } from './letter-tracker.js';
-import { waitForLogin } from './wait-for-login.js';
 import type { ChatConnection, ClientEvents, ClientMode, CloseInfo } from './types.js';
+import { waitForLogin } from './wait-for-login.js';
 
 export interface UdpChatClientOptions {
   host: string;
@@ -252,7 +252,12 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
           resolve();
         } else if (mode === 'closed') {
           this.off('mode', check);
-          reject(new RocketError('ROCKET_ERR_PROTOCOL', `Cannot leave a letter at ${this.peerLabel}: no rocket room answered`));
+          reject(
+            new RocketError(
+              'ROCKET_ERR_PROTOCOL',
+              `Cannot leave a letter at ${this.peerLabel}: no rocket room answered`,
+            ),
+          );
         }
       };
       this.on('mode', check);
@@ -269,7 +274,8 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
     const ids = this.receipts;
     this.receipts = [];
     // Ids are ~16 bytes: 40 to a datagram keeps each one under the safe size.
-    for (let i = 0; i < ids.length; i += 40) this.send(encodeDatagram({ type: 'received', ids: ids.slice(i, i + 40) }));
+    for (let i = 0; i < ids.length; i += 40)
+      this.send(encodeDatagram({ type: 'received', ids: ids.slice(i, i + 40) }));
   }
 
   private handleRocket(event: ChatEvent | { type: 'pong' }): void {

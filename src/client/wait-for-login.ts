@@ -22,7 +22,12 @@ export function waitForLogin(
     client.on('event', onEvent);
     void closed.then((info) => {
       client.off('event', onEvent);
-      reject(new RocketError('ROCKET_ERR_CONNECTION_LOST', `Cannot log in: ${info.reason ?? 'the connection closed'}`));
+      reject(
+        new RocketError(
+          'ROCKET_ERR_CONNECTION_LOST',
+          `Cannot log in: ${info.reason ?? 'the connection closed'}`,
+        ),
+      );
     });
   });
 }

@@ -1,8 +1,8 @@
-import { relaySocket } from '../transport/relay.js';
+import { ReadBufferLender, relaySocket } from '../transport/relay.js';
 import { formatHostPort } from '../transport/socket-errors.js';
 import { connectTcp } from '../transport/tcp.js';
 import { RawSession } from './session.js';
-import { openRawIo } from './stdio.js';
+import { canReuseReadBuffer, openRawIo, SOCKET_READ_BYTES } from './stdio.js';
 import type { RawConnectOptions, RawStats } from './types.js';
 import { rawConnectUdp } from './udp.js';
 
@@ -33,26 +33,32 @@ import { rawConnectUdp } from './udp.js';
  */
 export async function rawConnect(options: RawConnectOptions): Promise<RawStats> {
   if (options.udp) return rawConnectUdp(options);
-  const socket = await connectTcp({
-    host: options.host,
-    port: options.port,
-    timeoutMs: options.connectTimeoutMs,
-    allowHalfOpen: true,
-  });
-  const io = openRawIo(options);
+  const io = openRawIo(options); // nothing is read before the relay starts
   const session = new RawSession(options.progress);
   try {
-    await relaySocket(socket, {
-      input: io.input,
-      output: io.output,
-      counters: session.counters,
-      peerLabel: formatHostPort(options.host, options.port),
-      quitAfterEofMs: options.quitAfterEofMs,
-      exitOnPeerEnd: options.exitOnPeerEnd ?? io.inputIsTerminal,
-      signal: options.signal,
+    const lender = canReuseReadBuffer(io.output) ? new ReadBufferLender(SOCKET_READ_BYTES) : undefined;
+    const socket = await connectTcp({
+      host: options.host,
+      port: options.port,
+      timeoutMs: options.connectTimeoutMs,
+      allowHalfOpen: true,
+      onread: lender?.onread,
     });
+    lender?.attach(socket);
+    try {
+      await relaySocket(socket, {
+        input: io.input,
+        output: io.output,
+        counters: session.counters,
+        peerLabel: formatHostPort(options.host, options.port),
+        quitAfterEofMs: options.quitAfterEofMs,
+        exitOnPeerEnd: options.exitOnPeerEnd ?? io.inputIsTerminal,
+        signal: options.signal,
+      });
+    } finally {
+      socket.destroy();
+    }
   } finally {
-    socket.destroy();
     // The summary line goes out before any error message the caller prints.
     session.stop();
     await io.close();

@@ -1,6 +1,10 @@
 import type { Writable } from 'node:stream';
 import type { RelayCounters } from '../transport/relay.js';
 
+const guarded = new WeakSet<Writable>();
+
+function ignore(): void {}
+
 /** At most four redraws a second: enough to look alive, too few to cost anything. */
 export const PROGRESS_INTERVAL_MS = 250;
 
@@ -24,6 +28,12 @@ export class ProgressLine {
   ) {
     this.timer = setInterval(() => this.tick(), PROGRESS_INTERVAL_MS);
     this.timer.unref();
+    // A closed stderr (EPIPE) must not take the transfer down with an unhandled 'error'.
+    // One listener per stream, however many connections a keepOpen listener serves.
+    if (!guarded.has(stream)) {
+      guarded.add(stream);
+      stream.on('error', ignore);
+    }
   }
 
   /** Replaces the line with the summary and a newline. Safe to call twice. */
@@ -53,7 +63,6 @@ export class ProgressLine {
     const pad = ' '.repeat(Math.max(this.lastWidth - width, 0));
     this.lastWidth = width;
     const line = text.endsWith('\n') ? `\r${text.slice(0, -1)}${pad}\n` : `\r${text}${pad}`;
-    // A closed stderr must not take the transfer down with it.
     if (!this.stream.destroyed && this.stream.writable) this.stream.write(line);
   }
 }

@@ -19,8 +19,9 @@ export interface RawCommonOptions {
   /** Use UDP datagrams instead of a TCP stream. */
   udp?: boolean;
   /**
-   * Bytes to send: default standard input, read in large chunks (a regular file on stdin is
-   * read 256 KiB at a time). Passing `process.stdin` is the same as leaving it out.
+   * Bytes to send: default standard input, read the fastest way its kind allows (a file in
+   * 256 KiB reads, a pipe into a reused buffer, a terminal through process.stdin). Passing
+   * `process.stdin` is the same as leaving it out, as long as nothing has read from it yet.
    */
   input?: Readable;
   /**
@@ -31,8 +32,9 @@ export interface RawCommonOptions {
   /** Where the progress line goes (bytes, rate); none when undefined. */
   progress?: Writable;
   /**
-   * After the end of input, wait at most this long for the peer (nc -q); default: until the
-   * peer closes (TCP) or forever (UDP, which has no close: stop it with the signal).
+   * After the end of input, wait at most this long for the peer (nc -q), counted from the
+   * moment all input is with the kernel (our FIN is out, or the last datagram sent). Default:
+   * until the peer closes (TCP), or forever (UDP, which has no close: stop it with the signal).
    */
   quitAfterEofMs?: number;
   /**

@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import { type MailLimits, Mailroom } from '../chat/mailroom.js';
 import { Room } from '../chat/room.js';
+import { DEFAULT_ENCODING, type EncodingPair } from '../protocol/codec.js';
 import type { MailStore } from '../store/mail-store.js';
 import { openStore } from '../store/open-store.js';
-import { DEFAULT_ENCODING, type EncodingPair } from '../protocol/codec.js';
 import { listenTcpRoom } from './tcp-room-server.js';
 import { listenUdpRoom } from './udp-room-server.js';
 
@@ -47,10 +47,15 @@ export interface RoomServer {
   close(text?: string): Promise<void>;
 }
 
-async function resolveStore(store: RoomServerOptions['store']): Promise<MailStore> {
+async function resolveStore(options: RoomServerOptions): Promise<MailStore> {
+  const { store } = options;
   if (store === undefined || store === 'memory') return openStore({ memory: true });
   if ('put' in store) return store;
-  return openStore({ dataDir: store.dataDir });
+  // Each room (protocol and port) has its own file, so a TCP and a UDP room can run side by side.
+  return openStore({
+    dataDir: store.dataDir,
+    fileName: `room-${options.udp ? 'udp' : 'tcp'}-${options.port}.db`,
+  });
 }
 
 /**
@@ -63,7 +68,7 @@ async function resolveStore(store: RoomServerOptions['store']): Promise<MailStor
  * process.on('SIGINT', () => void server.close());
  */
 export async function startRoomServer(options: RoomServerOptions): Promise<RoomServer> {
-  const store = await resolveStore(options.store);
+  const store = await resolveStore(options);
   const mailroom = await Mailroom.open(store, options.mailLimits);
   const room = new Room({ name: options.name ?? hostname(), mailroom });
   const common = { storeLocation: store.location, durable: store.durable };

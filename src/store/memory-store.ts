@@ -42,7 +42,11 @@ export class MemoryStore implements MailStore {
   async markDelivered(recipientKey: string, ids: string[]): Promise<void> {
     const gone = new Set(ids);
     const list = this.letters.get(recipientKey);
-    if (list) this.letters.set(recipientKey, list.filter((l) => !gone.has(l.id)));
+    if (list)
+      this.letters.set(
+        recipientKey,
+        list.filter((l) => !gone.has(l.id)),
+      );
   }
 
   async countFor(recipientKey: string): Promise<number> {

@@ -6,6 +6,8 @@ export interface OpenStoreOptions {
   memory?: boolean;
   /** Folder of the SQLite file; default the platform's per-user data folder. */
   dataDir?: string;
+  /** File name inside the folder; default rocket.db. */
+  fileName?: string;
 }
 
 /**
@@ -14,6 +16,9 @@ export interface OpenStoreOptions {
  */
 export async function openStore(options: OpenStoreOptions = {}): Promise<MailStore> {
   if (options.memory) return new MemoryStore();
-  const [{ SqliteStore }, { defaultDataDir }] = await Promise.all([import('./sqlite-store.js'), import('./data-dir.js')]);
-  return SqliteStore.open(options.dataDir ?? defaultDataDir());
+  const [{ SqliteStore }, { defaultDataDir }] = await Promise.all([
+    import('./sqlite-store.js'),
+    import('./data-dir.js'),
+  ]);
+  return SqliteStore.open(options.dataDir ?? defaultDataDir(), options.fileName);
 }

@@ -32,9 +32,12 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 export function migrate(db: Database.Database): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > SCHEMA_VERSION) {
-    throw Object.assign(new Error(`the store was written by a newer rocket (schema ${current} > ${SCHEMA_VERSION})`), {
-      code: 'ROCKET_SCHEMA_NEWER',
-    });
+    throw Object.assign(
+      new Error(`the store was written by a newer rocket (schema ${current} > ${SCHEMA_VERSION})`),
+      {
+        code: 'ROCKET_SCHEMA_NEWER',
+      },
+    );
   }
   db.transaction(() => {
     for (let version = current; version < SCHEMA_VERSION; version++) db.exec(MIGRATIONS[version]!);

@@ -35,11 +35,16 @@ export class SqliteStore implements MailStore {
         'SELECT nick, secret_hash, created_at FROM accounts WHERE nick_key = ?',
       ),
       accountKeys: db.prepare<[], { nick_key: string }>('SELECT nick_key FROM accounts'),
-      createAccount: db.prepare('INSERT OR IGNORE INTO accounts (nick_key, nick, secret_hash, created_at) VALUES (?, ?, ?, ?)'),
+      createAccount: db.prepare(
+        'INSERT OR IGNORE INTO accounts (nick_key, nick, secret_hash, created_at) VALUES (?, ?, ?, ?)',
+      ),
       insert: db.prepare(
         'INSERT OR IGNORE INTO letters (id, sender_key, sender, recipient_key, recipient, text, ts) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
-      pending: db.prepare<[string, number, number], { seq: number; id: string; sender: string; recipient: string; text: string; ts: number }>(
+      pending: db.prepare<
+        [string, number, number],
+        { seq: number; id: string; sender: string; recipient: string; text: string; ts: number }
+      >(
         'SELECT seq, id, sender, recipient, text, ts FROM letters WHERE recipient_key = ? AND seq > ? ORDER BY seq LIMIT ?',
       ),
       deliver: db.prepare('DELETE FROM letters WHERE recipient_key = ? AND id = ?'),
@@ -48,13 +53,17 @@ export class SqliteStore implements MailStore {
     };
   }
 
-  /** Opens (creating if needed) DIR/rocket.db; a locked, damaged or unwritable file is a clear error. */
-  static open(dataDir: string): SqliteStore {
-    const file = join(dataDir, 'rocket.db');
+  /** Opens (creating if needed) DIR/FILE (default rocket.db); a locked, damaged or unwritable file is a clear error. */
+  static open(dataDir: string, fileName = 'rocket.db'): SqliteStore {
+    const file = join(dataDir, fileName);
     try {
       mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     } catch (cause) {
-      throw new RocketError('ROCKET_ERR_IO', `Cannot open the letter store in ${dataDir}: ${(cause as Error).message}`, { cause });
+      throw new RocketError(
+        'ROCKET_ERR_IO',
+        `Cannot open the letter store in ${dataDir}: ${(cause as Error).message}`,
+        { cause },
+      );
     }
     let db: Database.Database | undefined;
     try {
@@ -81,7 +90,10 @@ export class SqliteStore implements MailStore {
   }
 
   async createAccount(nickKey: string, record: AccountRecord): Promise<boolean> {
-    return this.statements.createAccount.run(nickKey, record.nick, record.secretHash, record.createdAt).changes === 1;
+    return (
+      this.statements.createAccount.run(nickKey, record.nick, record.secretHash, record.createdAt).changes ===
+      1
+    );
   }
 
   put(letter: Letter, senderKey: string, recipientKey: string): Promise<PutOutcome> {
@@ -119,7 +131,7 @@ export class SqliteStore implements MailStore {
       for (const item of batch) item.reject(error);
       return;
     }
-    batch.forEach((item, i) => item.resolve(outcomes[i]!));
+    for (const [i, item] of batch.entries()) item.resolve(outcomes[i]!);
   }
 
   async pending(recipientKey: string, afterSeq: number, limit: number): Promise<StoredLetter[]> {

@@ -53,7 +53,7 @@ export function relaySocket(socket: net.Socket, options: RelayOptions): Promise<
   const { input, output, counters } = options;
   return new Promise<RelayEnd>((resolve, reject) => {
     let sent = false; // our FIN is out: every input byte was handed to the kernel
-    let peerEnded = false; // the peer's FIN arrived and everything before it was written out
+    let peerEnded = false; // the peer's FIN arrived (after all its data was passed on)
     let settled = false;
     let quitTimer: NodeJS.Timeout | undefined;
 
@@ -96,18 +96,12 @@ export function relaySocket(socket: net.Socket, options: RelayOptions): Promise<
     const onSocketError = (err: Error): void => {
       // All our bytes are out, so a reset loses nothing we were asked to send; servers that
       // reply and close without reading everything cause exactly this. nc is silent here too.
-      if (sent && isResetLike(err)) finish('done');
-      else {
-        fail(
-          new RocketError(
-            'ROCKET_ERR_CONNECTION_LOST',
-            `Connection to ${options.peerLabel} lost: ${describeLostPeer(err)}`,
-            {
-              cause: err,
-            },
-          ),
-        );
+      if (sent && isResetLike(err)) {
+        finish('done');
+        return;
       }
+      const message = `Connection to ${options.peerLabel} lost: ${describeLostPeer(err)}`;
+      fail(new RocketError('ROCKET_ERR_CONNECTION_LOST', message, { cause: err }));
     };
     const onSocketClose = (): void => {
       finish('aborted');
@@ -141,6 +135,8 @@ export function relaySocket(socket: net.Socket, options: RelayOptions): Promise<
       output.off('error', onOutputError);
       output.off('close', onOutputClose);
       options.signal?.removeEventListener('abort', onAbort);
+      lenderOf(input)?.lendTo(undefined);
+      lenderOf(socket)?.lendTo(undefined);
       // Late errors from a socket we are about to destroy are of no interest.
       socket.on('error', ignore);
       socket.destroy();
@@ -175,10 +171,12 @@ export function relaySocket(socket: net.Socket, options: RelayOptions): Promise<
       return;
     }
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    // Readers with a reused buffer must know who holds their chunks (see ReadBufferLender).
+    lenderOf(input)?.lendTo(socket);
+    lenderOf(socket)?.lendTo(output);
     // A socket accepted with pauseOnConnect (queued by nc -k style listeners) stays paused
     // until told otherwise; a 'data' listener is not enough.
     socket.resume();
-
     if (input.readableEnded || input.destroyed) {
       // An earlier connection already read the input to its end.
       socket.end();
@@ -231,3 +229,70 @@ function isResetLike(err: NodeJS.ErrnoException): boolean {
 }
 
 function ignore(): void {}
+
+const lenders = new WeakMap<Readable, ReadBufferLender>();
+
+/** The lender behind a socket or pipe created with {@link ReadBufferLender}, if any. */
+export function lenderOf(stream: Readable): ReadBufferLender | undefined {
+  return lenders.get(stream);
+}
+
+/**
+ * Reads a socket or pipe into one reused buffer, through net.Socket's `onread` option,
+ * instead of the fresh 64 KiB buffer Node allocates for every read, and emits the bytes as
+ * ordinary `'data'` events. That halves the JavaScript time per byte of a bulk transfer.
+ *
+ * A chunk from a reused buffer is only valid until the next read, so the relay says where
+ * the chunks go (`lendTo`). The memory is reused only when that consumer took the whole
+ * chunk at once: its writableLength is 0 after the write, i.e. the bytes are in the kernel
+ * (a TCP socket, a pipe, process.stdout on a file or a terminal). If the write was queued,
+ * the queued chunk keeps the old buffer and reading continues in a new one. While the
+ * consumer is backed up, small chunks are copied rather than pinning a large buffer each.
+ * Only use it with consumers that do not keep chunks after a write completes (a PassThrough
+ * does: it hands the very same chunk to its reader).
+ *
+ * @example
+ * const lender = new ReadBufferLender(128 * 1024);
+ * const socket = lender.attach(net.connect({ host, port, onread: lender.onread }));
+ */
+export class ReadBufferLender {
+  private buffer: Buffer;
+  private consumer: Writable | undefined;
+  private stream: Readable | undefined;
+  readonly onread: { buffer: () => Uint8Array; callback: (bytes: number, buffer: Uint8Array) => boolean };
+
+  constructor(private readonly size: number) {
+    this.buffer = Buffer.allocUnsafe(size);
+    this.onread = {
+      buffer: () => this.buffer,
+      callback: (bytes, buffer) => this.onRead(bytes, buffer),
+    };
+  }
+
+  /** Ties the lender to the stream created with its `onread`; returns the stream. */
+  attach<T extends Readable>(stream: T): T {
+    this.stream = stream;
+    lenders.set(stream, this);
+    return stream;
+  }
+
+  /** Where the chunks go from now on; undefined when nobody consumes them. */
+  lendTo(consumer: Writable | undefined): void {
+    this.consumer = consumer;
+  }
+
+  private onRead(bytes: number, buffer: Uint8Array): boolean {
+    const chunk = Buffer.from(buffer.buffer, buffer.byteOffset, bytes);
+    const consumer = this.consumer;
+    if (consumer !== undefined && consumer.writableLength === 0) {
+      this.stream!.emit('data', chunk);
+      if (consumer.writableLength > 0) this.buffer = Buffer.allocUnsafe(this.size);
+    } else if (bytes >= this.size / 2) {
+      this.stream!.emit('data', chunk);
+      this.buffer = Buffer.allocUnsafe(this.size);
+    } else {
+      this.stream!.emit('data', Buffer.from(chunk));
+    }
+    return true;
+  }
+}

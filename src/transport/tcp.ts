@@ -50,6 +50,8 @@ export interface TcpConnectOptions {
   localAddress?: string;
   /** Keep our sending half open after the peer's FIN (raw mode's half-close); default false. */
   allowHalfOpen?: boolean;
+  /** Read into a caller's buffer instead of emitting 'data' (net.connect's onread; raw mode's ReadBufferLender). */
+  onread?: net.OnReadOpts;
 }
 
 /** Opens a TCP connection, or rejects with a RocketError that says why not. */
@@ -62,6 +64,7 @@ export function connectTcp(options: TcpConnectOptions): Promise<net.Socket> {
       noDelay: true,
       localAddress: options.localAddress,
       allowHalfOpen: options.allowHalfOpen ?? false,
+      onread: options.onread,
     });
     const timer = setTimeout(() => {
       socket.destroy();

@@ -2,8 +2,17 @@ import { describe, expect, it } from 'vitest';
 import type { Letter, MailStore } from '../../src/store/mail-store.js';
 
 /** The behaviour every letter store must have; run against each backend. */
-export function mailStoreContract(name: string, build: () => Promise<{ store: MailStore; reopen?: () => Promise<MailStore> }>): void {
-  const letter = (id: string, text = `text of ${id}`, ts = Date.now()): Letter => ({ id, from: 'peppa', to: 'George', text, ts });
+export function mailStoreContract(
+  name: string,
+  build: () => Promise<{ store: MailStore; reopen?: () => Promise<MailStore> }>,
+): void {
+  const letter = (id: string, text = `text of ${id}`, ts = Date.now()): Letter => ({
+    id,
+    from: 'peppa',
+    to: 'George',
+    text,
+    ts,
+  });
 
   describe(`${name} mail store`, () => {
     it('keeps letters per recipient, oldest first, and forgets delivered ones', async () => {

@@ -32,7 +32,10 @@ describe('sqlite store failures', () => {
 
   it('says so when the file is damaged, and leaves it in place', () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'rocket.db'), 'this is not a database, just some text that is long enough'.repeat(100));
+    writeFileSync(
+      join(dir, 'rocket.db'),
+      'this is not a database, just some text that is long enough'.repeat(100),
+    );
     expect(() => SqliteStore.open(dir)).toThrow(/damaged or not a rocket store/);
   });
 

@@ -56,7 +56,12 @@ async function pickUp(port: number): Promise<string[]> {
 describe('letters survive kill -9 of the room', () => {
   it('delivers every letter confirmed as stored exactly once, after a crash at a random moment', async () => {
     const first = await startRoom();
-    const george = await connectChat({ host: '127.0.0.1', port: first.port, nick: 'george', password: 'crash-proof' });
+    const george = await connectChat({
+      host: '127.0.0.1',
+      port: first.port,
+      nick: 'george',
+      password: 'crash-proof',
+    });
     await george.loggedIn();
     george.quit();
     await george.closed;

@@ -22,7 +22,12 @@ function tempDir(): string {
 }
 
 async function room(options: Partial<RoomServerOptions> = {}): Promise<RoomServer> {
-  const server = await startRoomServer({ port: 0, host: '127.0.0.1', store: { dataDir: tempDir() }, ...options });
+  const server = await startRoomServer({
+    port: 0,
+    host: '127.0.0.1',
+    store: { dataDir: tempDir() },
+    ...options,
+  });
   cleanups.push(() => server.close());
   return server;
 }
@@ -47,7 +52,13 @@ function letters(events: ChatEvent[]) {
 }
 
 async function inboxEnd(client: ChatConnection, events: ChatEvent[]): Promise<void> {
-  await waitUntil(client, 'event', () => events.some((e) => e.type === 'inbox-end'), 10_000, 'the end of the inbox');
+  await waitUntil(
+    client,
+    'event',
+    () => events.some((e) => e.type === 'inbox-end'),
+    10_000,
+    'the end of the inbox',
+  );
 }
 
 describe('letters (the u-store)', () => {
@@ -66,7 +77,9 @@ describe('letters (the u-store)', () => {
     const login = await again.client.loggedIn();
     expect(login.waiting).toBe(3);
     peppa.client.say('live after login');
-    await waitUntil(again.client, 'event', () => again.events.some((e) => e.type === 'message' && e.text === 'live after login'));
+    await waitUntil(again.client, 'event', () =>
+      again.events.some((e) => e.type === 'message' && e.text === 'live after login'),
+    );
     const texts = again.events.filter((e) => e.type === 'message').map((e) => (e as { text: string }).text);
     expect(texts).toEqual(['letter 1', 'letter 2', 'letter 3', 'live after login']);
     expect(letters(again.events)[0]).toMatchObject({ from: 'peppa', to: 'george', stored: true });

@@ -142,7 +142,7 @@ describe('TCP room', () => {
     const watcher = await plain(server.address.port);
     const victim = await plain(server.address.port);
     victim.send('/nick danny\n');
-    await watcher.waitForLine(/is now known as danny/);
+    await watcher.waitForLine(/^\*\*\* danny joined$/);
     victim.socket.resetAndDestroy();
     await watcher.waitForLine(/^\*\*\* danny left/);
     const other = await plain(server.address.port);
@@ -155,7 +155,7 @@ describe('TCP room', () => {
     const reader = await plain(server.address.port);
     const stuck = await plain(server.address.port);
     stuck.send('/nick stuck\n');
-    await reader.waitForLine(/is now known as stuck/);
+    await reader.waitForLine(/^\*\*\* stuck joined$/);
     stuck.socket.pause();
     const writer = await plain(server.address.port);
     const big = 'x'.repeat(60_000);

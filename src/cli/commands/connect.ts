@@ -2,12 +2,12 @@ import type { Command } from 'commander';
 import { connectChat } from '../../client/chat-client.js';
 import type { ChatConnection } from '../../client/types.js';
 import { connectUdpChat } from '../../client/udp-chat-client.js';
+import { UsageError } from '../../errors.js';
 import { rawConnect } from '../../raw/index.js';
 import { ChatConsole } from '../chat-console.js';
 import { addSharedChatOptions, checkChatFlags, type SharedChatFlags } from '../chat-options.js';
 import { parsePort, parseSeconds } from '../options.js';
 import { readPassword } from '../password.js';
-import { UsageError } from '../../errors.js';
 
 interface ConnectFlags extends SharedChatFlags {
   timeout: number;
@@ -23,7 +23,10 @@ export function registerConnect(program: Command): void {
     .argument('[port]', 'its port', parsePort, 8888)
     .option('--timeout <seconds>', 'give up connecting after this long', parseSeconds, 10)
     .option('-q <seconds>', 'after the end of input, wait this long for replies, then quit', parseSeconds)
-    .option('--password-file <file>', "your nick's secret (or set ROCKET_PASSWORD): log in, or claim the nick if free");
+    .option(
+      '--password-file <file>',
+      "your nick's secret (or set ROCKET_PASSWORD): log in, or claim the nick if free",
+    );
   addSharedChatOptions(command).addHelpText(
     'after',
     `
@@ -58,12 +61,19 @@ what you type. Type /quit or press Ctrl-D to leave.`,
       });
       return;
     }
+    if (flags.passwordFile !== undefined && flags.nick === undefined) {
+      throw new UsageError(
+        '--password-file (or ROCKET_PASSWORD) goes with --nick: the secret belongs to a nickname',
+      );
+    }
+    const password = flags.nick === undefined ? undefined : readPassword(flags.passwordFile);
     const client: ChatConnection = flags.udp
-      ? await connectUdpChat({ host, port, nick: flags.nick, encodings })
+      ? await connectUdpChat({ host, port, nick: flags.nick, password, encodings })
       : await connectChat({
           host,
           port,
           nick: flags.nick,
+          password,
           encodings,
           connectTimeoutMs: flags.timeout * 1000,
         });

@@ -46,7 +46,13 @@ from the room. The first login with a free nickname claims it.`,
       }
       const client: ChatConnection = flags.udp
         ? await connectUdpChat({ host, port, nick: flags.nick, password, assumeRocket: true })
-        : await connectChat({ host, port, nick: flags.nick, password, connectTimeoutMs: flags.timeout * 1000 });
+        : await connectChat({
+            host,
+            port,
+            nick: flags.nick,
+            password,
+            connectTimeoutMs: flags.timeout * 1000,
+          });
       const done = collectInbox(client, flags.json);
       try {
         await client.loggedIn();

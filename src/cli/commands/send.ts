@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { connectChat } from '../../client/chat-client.js';
 import { connectUdpChat } from '../../client/udp-chat-client.js';
-import { RocketError, UsageError } from '../../errors.js';
+import { type RocketError, UsageError } from '../../errors.js';
 import type { StoredEvent } from '../../protocol/events.js';
 import { parseHostPort } from '../host-port.js';
 import { parseSeconds } from '../options.js';
@@ -49,7 +49,13 @@ Exits 0 only once the room has confirmed every letter stored; 1 if any was refus
       if (texts.length === 0) throw new UsageError('nothing to send: give the text, or lines on stdin');
       const client = flags.udp
         ? await connectUdpChat({ host, port, nick: flags.nick, password, assumeRocket: true })
-        : await connectChat({ host, port, nick: flags.nick, password, connectTimeoutMs: flags.timeout * 1000 });
+        : await connectChat({
+            host,
+            port,
+            nick: flags.nick,
+            password,
+            connectTimeoutMs: flags.timeout * 1000,
+          });
       try {
         if (password !== undefined) await client.loggedIn();
         const results = await Promise.allSettled(texts.map((text) => client.sendLetter(flags.to, text)));

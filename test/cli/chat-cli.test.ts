@@ -1,0 +1,117 @@
+import dgram from 'node:dgram';
+import { afterEach, describe, expect, it } from 'vitest';
+import { joinNc } from '../helpers/plain-peer.js';
+import { cleanupAll, onCleanup, spawnCli, startRoom, withDeadline } from '../helpers/processes.js';
+
+/** `rocket connect` (Peppa's side) against a `rocket listen` room, both the built CLI. */
+
+afterEach(cleanupAll);
+
+describe('rocket connect to a rocket room', () => {
+  it('delivers piped input to the room, announced under its nick, and exits 0', async () => {
+    const { room, port } = await startRoom(['--nick', 'george', '--json']);
+    const bob = await joinNc(port, 'bob');
+
+    const peppa = spawnCli(['connect', '127.0.0.1', String(port), '--nick', 'peppa', '--json']);
+    await peppa.write('hi\n');
+    peppa.endInput();
+    expect(await peppa.waitExit(10_000)).toEqual({ code: 0, signal: null });
+
+    await room.stdout.waitForJson((e) => e.type === 'message' && e.from === 'peppa' && e.text === 'hi');
+    const events = room.stdout.json();
+    const joined = events.findIndex((e) => e.type === 'join' && e.nick === 'peppa');
+    const said = events.findIndex((e) => e.type === 'message' && e.from === 'peppa');
+    expect(joined).toBeGreaterThanOrEqual(0);
+    expect(joined).toBeLessThan(said);
+    await bob.stdout.waitFor(/^<peppa> hi$/);
+
+    // Its own JSON: a welcome that names it, and nothing unreadable.
+    const welcome = peppa.stdout.json().find((e) => e.type === 'welcome');
+    expect(welcome).toMatchObject({ type: 'welcome', nick: 'peppa' });
+    for (const line of peppa.stdout.lines) expect(() => JSON.parse(line)).not.toThrow();
+    expect(peppa.stderr.text).not.toMatch(/^rocket: /m);
+  });
+
+  it('with -q, prints a reply that arrives after its input ended, then leaves', async () => {
+    const { room, port } = await startRoom(['--nick', 'george', '--json']);
+    const peppa = spawnCli(['connect', '127.0.0.1', String(port), '--nick', 'peppa', '--json', '-q', '1']);
+    await peppa.write('is anyone there?\n');
+    peppa.endInput();
+
+    await room.stdout.waitForJson(
+      (e) => e.type === 'message' && e.from === 'peppa' && e.text === 'is anyone there?',
+    );
+    await room.write('yes, george is here\n');
+    const reply = await peppa.stdout.waitForJson(
+      (e) => e.type === 'message' && e.from === 'george' && e.text === 'yes, george is here',
+      { what: "george's reply" },
+    );
+    expect(reply.id).toEqual(expect.any(String));
+    expect(await peppa.waitExit(10_000)).toEqual({ code: 0, signal: null });
+    await room.stdout.waitForJson((e) => e.type === 'leave' && e.nick === 'peppa');
+  });
+
+  it('shows a room member its plain-text form without --json', async () => {
+    const { room, port } = await startRoom(['--nick', 'george', '--json']);
+    const peppa = spawnCli(['connect', '127.0.0.1', String(port), '--nick', 'peppa']);
+    await peppa.stdout.waitFor(/^\*\*\* You are peppa in /);
+    await room.write('hello peppa\n');
+    await peppa.stdout.waitFor(/^<george> hello peppa$/);
+    await peppa.write('/me waves\n');
+    await room.stdout.waitForJson((e) => e.type === 'message' && e.from === 'peppa' && e.action === true);
+    peppa.endInput();
+    expect((await peppa.waitExit(10_000)).code).toBe(0);
+  });
+});
+
+describe('rocket connect --udp', () => {
+  it('joins a UDP room: its line arrives under its nick and a reply comes back', async () => {
+    const { room, port } = await startRoom(['--udp', '--nick', 'george', '--json']);
+    const peppa = spawnCli([
+      'connect',
+      '127.0.0.1',
+      String(port),
+      '--udp',
+      '--nick',
+      'peppa',
+      '--json',
+      '-q',
+      '1',
+    ]);
+    await peppa.write('hello over udp\n');
+    peppa.endInput();
+    await room.stdout.waitForJson(
+      (e) => e.type === 'message' && e.from === 'peppa' && e.text === 'hello over udp',
+    );
+    await room.write('got it\n');
+    await peppa.stdout.waitForJson((e) => e.type === 'message' && e.from === 'george' && e.text === 'got it');
+    expect(await peppa.waitExit(10_000)).toEqual({ code: 0, signal: null });
+  });
+
+  it('refuses a message over 1000 bytes with a clear error and does not send it', async () => {
+    // A bare UDP peer that records every datagram it gets.
+    const peer = dgram.createSocket('udp4');
+    onCleanup(() => new Promise<void>((resolve) => peer.close(() => resolve())));
+    const datagrams: Buffer[] = [];
+    const after = new Promise<void>((resolve) => {
+      peer.on('message', (d: Buffer) => {
+        datagrams.push(d);
+        if (d.toString() === 'after\n') resolve();
+      });
+    });
+    await new Promise<void>((resolve) => peer.bind(0, '127.0.0.1', resolve));
+    const { port } = peer.address();
+
+    const peppa = spawnCli(['connect', '127.0.0.1', String(port), '--udp']);
+    await peppa.write(`before\n${'x'.repeat(1500)}\nafter\n`);
+    peppa.endInput();
+    const error = await peppa.stdout.waitFor(/not sent/);
+    expect(error).toMatch(/1500/);
+    expect(error).toMatch(/1000/);
+    await peppa.waitExit(10_000);
+
+    // "after" was sent after the long line would have been; the peer has had time for both.
+    await withDeadline(after, 5000, 'the datagram "after"');
+    expect(datagrams.map((d) => d.toString())).toEqual(['before\n', 'after\n']);
+  });
+});

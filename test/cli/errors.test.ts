@@ -1,0 +1,144 @@
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanupAll, type ExitInfo, onCleanup, runCli } from '../helpers/processes.js';
+
+/**
+ * What a user sees when something goes wrong: one "rocket: ..." line on stderr, no stack
+ * trace, exit status 2 for a usage error and 1 for a failure.
+ */
+
+afterEach(cleanupAll);
+
+/** commander's hint after a usage error; the only other line allowed beside the error. */
+const USAGE_HINT = '(run with --help for usage)';
+
+function expectOneLineError(
+  result: { exit: ExitInfo; stdout: string; stderr: string },
+  exitCode: 1 | 2,
+): string {
+  const lines = result.stderr.split('\n').filter((l) => l !== '');
+  expect(result.stderr).not.toContain('    at ');
+  expect(lines[0], result.stderr).toMatch(/^rocket: /);
+  expect(lines.filter((l) => l.startsWith('rocket: '))).toHaveLength(1);
+  const others = lines.slice(1);
+  if (exitCode === 1) expect(others, 'a failure says it in one line').toEqual([]);
+  else for (const line of others) expect(line).toBe(USAGE_HINT);
+  expect(result.exit).toEqual({ code: exitCode, signal: null });
+  expect(result.stdout).toBe('');
+  return lines[0]!;
+}
+
+async function holdPort(host: string): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  onCleanup(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return (server.address() as net.AddressInfo).port;
+}
+
+/** A port nobody listens on: bound by the OS, then released. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+function unprivilegedPortStart(): number {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8').trim());
+  } catch {
+    return 1024;
+  }
+}
+
+const isRoot = process.getuid?.() === 0;
+
+describe('rocket usage errors (exit 2)', () => {
+  it('refuses a port out of range', async () => {
+    const line = expectOneLineError(await runCli(['listen', '70000']), 2);
+    expect(line).toMatch(/70000/);
+    expect(line).toMatch(/out of range/);
+    expect(line).toMatch(/65535/);
+  });
+
+  it.each([
+    ['listen', '0'],
+    ['connect', '127.0.0.1'],
+  ])('refuses an unknown encoding for %s, naming valid ones', async (...args) => {
+    const result = await runCli([...args, '--encoding', 'klingon']);
+    const line = expectOneLineError(result, 2);
+    expect(line).toMatch(/klingon/);
+    expect(line).toMatch(/gbk/);
+    expect(result.stderr).not.toMatch(/Listening on/);
+  });
+
+  it.each([
+    ['listen', '0'],
+    ['connect', '127.0.0.1'],
+  ])('refuses --raw with --json for %s', async (...args) => {
+    const result = await runCli([...args, '--raw', '--json']);
+    const line = expectOneLineError(result, 2);
+    expect(line).toMatch(/--raw/);
+    expect(line).toMatch(/--json/);
+    expect(result.stderr).not.toMatch(/Listening on/);
+  });
+
+  it('refuses an unknown command', async () => {
+    const line = expectOneLineError(await runCli(['bogus']), 2);
+    expect(line).toMatch(/bogus/);
+  });
+});
+
+describe('rocket failures (exit 1)', () => {
+  it.skipIf(isRoot || unprivilegedPortStart() <= 80)(
+    'explains that port 80 needs administrator rights, without root',
+    async () => {
+      const line = expectOneLineError(await runCli(['listen', '80']), 1);
+      expect(line).toMatch(/80/);
+      expect(line).toMatch(/1024/);
+    },
+  );
+
+  it('says a port is in use and points to rocket port --free', async () => {
+    const port = await holdPort('127.0.0.1');
+    const line = expectOneLineError(await runCli(['listen', String(port), '--host', '127.0.0.1']), 1);
+    expect(line).toContain(String(port));
+    expect(line).toMatch(/in use/);
+    expect(line).toContain('rocket port --free');
+  });
+
+  it('says nobody is listening on a closed port', async () => {
+    const port = await closedPort();
+    const line = expectOneLineError(await runCli(['connect', '127.0.0.1', String(port)]), 1);
+    expect(line).toContain(`nobody is listening on 127.0.0.1:${port}`);
+  });
+
+  it('says a host name is unknown', async () => {
+    const line = expectOneLineError(await runCli(['connect', 'no-such-host.invalid']), 1);
+    expect(line).toMatch(/unknown host/);
+    expect(line).toContain('no-such-host.invalid');
+  });
+
+  it('says an address given to --host is not one of this machine', async () => {
+    // 203.0.113.7 is TEST-NET-3: never assigned to a real machine, so bind fails locally.
+    const line = expectOneLineError(await runCli(['listen', '0', '--host', '203.0.113.7']), 1);
+    expect(line).toContain('203.0.113.7');
+    expect(line).toMatch(/not an address of this machine/);
+  });
+});
+
+describe('rocket help', () => {
+  it.each([[['--help']], [['listen', '--help']], [['connect', '--help']]])(
+    'rocket %s exits 0 and shows Examples on stdout',
+    async (args) => {
+      const result = await runCli(args);
+      expect(result.exit).toEqual({ code: 0, signal: null });
+      expect(result.stdout).toMatch(/^Usage: rocket/m);
+      expect(result.stdout).toMatch(/^Examples:$/m);
+      expect(result.stdout).toMatch(/^ {2}rocket \S+/m);
+      expect(result.stderr).toBe('');
+    },
+  );
+});
