@@ -17,6 +17,8 @@ export type RocketErrorCode =
   | 'ROCKET_ERR_CONNECTION_LOST'
   | 'ROCKET_ERR_MESSAGE_TOO_LONG'
   | 'ROCKET_ERR_PROTOCOL'
+  | 'ROCKET_ERR_TLS'
+  | 'ROCKET_ERR_TLS_UNTRUSTED'
   | 'ROCKET_ERR_IO';
 
 export class RocketError extends Error {

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { checkEncoding } from '../protocol/codec.js';
 import { COMMAND_HELP, parseCommand } from '../protocol/commands.js';
 import type { ChatEvent, MessageEvent } from '../protocol/events.js';
@@ -12,7 +13,8 @@ export interface RoomOptions {
   /** Shown in greetings: usually the host name. */
   name: string;
   /** Accounts and letters for people who are away; without it the room keeps no letters. */
-  mailroom?: Mailroom;
+  mailroom?: Mailroom /** A room password: nobody sees or says anything before giving it. */;
+  password?: string;
 }
 
 /**
@@ -20,6 +22,10 @@ export interface RoomOptions {
  * of sockets; members are reached through the Member interface, so the same room serves
  * TCP, UDP and the local terminal at once.
  */
+function digest(secret: string): Buffer {
+  return createHash('sha256').update(secret.normalize('NFKC')).digest();
+}
+
 export class Room {
   readonly name: string;
   /** Everyone who receives broadcasts, joined or still being greeted. */
@@ -31,12 +37,23 @@ export class Room {
   private readonly idPrefix = Date.now().toString(36);
   private closed = false;
   readonly mailroom: Mailroom | undefined;
+  private readonly passwordDigest: Buffer | undefined;
   /** Members whose live traffic waits while their letters are handed over. */
   private readonly held = new Map<Member, Array<[ChatEvent, RenderedEvent]>>();
 
   constructor(options: RoomOptions) {
     this.name = options.name;
     this.mailroom = options.mailroom;
+    this.passwordDigest = options.password === undefined ? undefined : digest(options.password);
+  }
+
+  get isProtected(): boolean {
+    return this.passwordDigest !== undefined;
+  }
+
+  /** Compares digests in constant time, so timing tells nothing about the password. */
+  checkRoomPassword(given: string): boolean {
+    return this.passwordDigest === undefined || timingSafeEqual(digest(given), this.passwordDigest);
   }
 
   /** Starts delivering to a member under a guest name; it is announced by join(). */

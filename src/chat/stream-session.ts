@@ -10,6 +10,7 @@ import { GREETING_PREFIX, PROTOCOL_VERSION, UPGRADE_ACCEPT, UPGRADE_REQUEST } fr
 import { LineSplitter } from '../protocol/line-splitter.js';
 import type { Link } from '../transport/types.js';
 import type { Member } from './member.js';
+import { DEFAULT_RATE_LIMITS, FloodGuard, type RateLimits } from './rate-limit.js';
 import type { RenderedEvent } from './rendered-event.js';
 import type { Room } from './room.js';
 
@@ -26,7 +27,12 @@ export interface StreamSessionOptions {
   maxMessageBytes?: number;
   /** A member whose unsent output passes this is too far behind and is dropped. */
   maxQueuedBytes?: number;
+  /** Messages and bytes a second before a peer is slowed down, and when it counts as flooding. */
+  rateLimits?: RateLimits;
 }
+
+/** How long a newcomer has to give the room password. */
+const HANDSHAKE_MS = 30_000;
 
 const UPGRADE_BYTES = Buffer.from(`${UPGRADE_REQUEST}\n`, 'latin1');
 const UPGRADE_BYTES_CRLF = Buffer.from(`${UPGRADE_REQUEST}\r\n`, 'latin1');
@@ -56,6 +62,11 @@ export class StreamSession implements Member {
   private readonly idleFlushMs: number;
   private readonly maxMessageBytes: number;
   private readonly maxQueuedBytes: number;
+  /** Waiting for the room password: not in the room, sees and says nothing. */
+  private gated = false;
+  private readonly flood: FloodGuard;
+  private messagesThisChunk = 0;
+  private warnedAboutRate = false;
 
   constructor(
     private readonly room: Room,
@@ -69,23 +80,98 @@ export class StreamSession implements Member {
     this.maxMessageBytes = options.maxMessageBytes ?? 64 * 1024;
     this.maxQueuedBytes = options.maxQueuedBytes ?? 8 * 1024 * 1024;
     this.splitter = new LineSplitter(this.maxMessageBytes);
+    this.flood = new FloodGuard(options.rateLimits ?? DEFAULT_RATE_LIMITS);
   }
 
   /** Greets the new connection; call once, right after it is accepted. */
   start(): void {
+    if (this.room.isProtected) {
+      // Nothing of the room is seen or heard until the room password is given.
+      this.gated = true;
+      this.writeText(
+        `${GREETING_PREFIX}room ${this.room.name} at ${this.options.roomAddress} is protected: ` +
+          'send /pass SECRET first (rocket connect: --room-password-file FILE).',
+      );
+      this.joinTimer = setTimeout(() => this.refuse('no room password within 30 seconds'), HANDSHAKE_MS);
+      this.joinTimer.unref();
+      return;
+    }
+    this.enterRoom(true);
+  }
+
+  private enterRoom(withGreeting: boolean): void {
+    this.gated = false;
+    this.clearJoinTimer();
     this.room.attach(this);
     const members = this.room.who();
-    this.writeText(
-      `${GREETING_PREFIX}room ${this.room.name} at ${this.options.roomAddress}. You are ${this.nick}: ` +
-        'set your nickname with /nick NAME; /help lists the commands.',
-    );
-    this.writeText(`*** In the room: ${members.length > 0 ? members.join(', ') : 'nobody else yet'}`);
+    if (withGreeting) {
+      this.writeText(
+        `${GREETING_PREFIX}room ${this.room.name} at ${this.options.roomAddress}. You are ${this.nick}: ` +
+          'set your nickname with /nick NAME; /help lists the commands.',
+      );
+    } else if (this.mode !== 'rocket') {
+      this.writeText(
+        `*** Welcome. You are ${this.nick}: set your nickname with /nick NAME; /help lists the commands.`,
+      );
+    }
+    if (this.mode !== 'rocket') {
+      this.writeText(`*** In the room: ${members.length > 0 ? members.join(', ') : 'nobody else yet'}`);
+    }
     this.joinTimer = setTimeout(() => this.room.join(this), this.options.joinDelayMs ?? 500);
     this.joinTimer.unref();
   }
 
+  /** A line from a plain client: the room password first if the room has one, then chat. */
+  private handleLine(line: string): void {
+    this.messagesThisChunk += 1;
+    if (!this.gated) {
+      this.room.input(this, line);
+      return;
+    }
+    const pass = /^\/pass\s+(.+)$/s.exec(line);
+    if (pass && this.room.checkRoomPassword(pass[1]!.trim())) this.enterRoom(false);
+    else
+      this.refuse(
+        pass ? 'wrong room password' : 'this room is protected: the first line must be /pass SECRET',
+      );
+  }
+
+  /** Turned away at the door: one line saying why, then the connection closes. */
+  private refuse(reason: string): void {
+    if (this.mode === 'closed') return;
+    const event = { type: 'error', code: 'room-password', text: reason } as const;
+    if (this.mode === 'rocket') this.link.write(encodeFrame(event));
+    else this.writeText(`!!! ${reason}`);
+    this.finish();
+    this.link.end();
+  }
+
   /** Bytes from the peer. */
   receive(chunk: Buffer): void {
+    this.messagesThisChunk = 0;
+    this.dispatch(chunk);
+    if (this.mode === 'closed') return;
+    const throttle = this.flood.account(this.messagesThisChunk, chunk.length);
+    if (('disconnect' in throttle || throttle.wait > 0) && !this.warnedAboutRate) {
+      this.warnedAboutRate = true;
+      this.room.sendTo(this, {
+        type: 'info',
+        text: 'you are sending faster than this room allows; slowing you down (keep it up and you are disconnected)',
+      });
+    }
+    if ('disconnect' in throttle) {
+      this.room.sendTo(this, { type: 'error', code: 'flood', text: 'disconnected for flooding the room' });
+      this.room.leave(this, 'flooding');
+      this.finish();
+      this.link.end();
+    } else if (throttle.wait > 0 && this.link.pauseReading) {
+      this.link.pauseReading();
+      const timer = setTimeout(() => this.link.resumeReading?.(), throttle.wait);
+      timer.unref();
+    }
+  }
+
+  private dispatch(chunk: Buffer): void {
     switch (this.mode) {
       case 'detect':
         this.detect(chunk);
@@ -107,6 +193,15 @@ export class StreamSession implements Member {
     if (this.mode === 'detect') this.becomePlain();
     if (this.mode === 'plain') this.flushText(true);
     this.room.leave(this, 'quit');
+    this.finish();
+    this.link.end();
+  }
+
+  /** Nothing came from the peer for too long: it is let go with a reason. */
+  idle(): void {
+    if (this.mode === 'closed') return;
+    this.room.leave(this, 'idle for too long');
+    this.room.sendTo(this, { type: 'bye', text: 'Closing: idle for too long' });
     this.finish();
     this.link.end();
   }
@@ -206,7 +301,10 @@ export class StreamSession implements Member {
   private receiveText(chunk: Buffer): void {
     const { lines, overflows } = this.splitter.push(this.decoder.write(chunk));
     for (const length of overflows) this.refuseLong(length);
-    for (const line of lines) this.room.input(this, line);
+    for (const line of lines) {
+      if (this.mode !== 'plain') break;
+      this.handleLine(line);
+    }
     if (this.mode === 'plain' && this.splitter.pendingText !== '') this.armIdleTimer();
     else this.clearIdleTimer();
   }
@@ -219,7 +317,7 @@ export class StreamSession implements Member {
       if (tail) this.splitter.push(tail);
     }
     const line = this.splitter.takePending();
-    if (line !== undefined) this.room.input(this, line);
+    if (line !== undefined) this.handleLine(line);
   }
 
   private receiveFrames(chunk: Buffer): void {
@@ -244,8 +342,21 @@ export class StreamSession implements Member {
   }
 
   private handleRequest(request: ClientRequest): void {
+    if (this.gated && request?.type !== 'hello') return;
     switch (request?.type) {
       case 'hello': {
+        if (this.gated) {
+          const given = (request as { roomPassword?: unknown }).roomPassword;
+          if (typeof given !== 'string' || !this.room.checkRoomPassword(given)) {
+            this.refuse(
+              given === undefined
+                ? 'this room needs a room password (--room-password-file)'
+                : 'wrong room password',
+            );
+            return;
+          }
+          this.enterRoom(false);
+        }
         this.clearJoinTimer();
         const nick = typeof request.nick === 'string' ? request.nick : undefined;
         const password = typeof request.password === 'string' ? request.password : undefined;
@@ -284,6 +395,7 @@ export class StreamSession implements Member {
         return;
       case 'say': {
         if (typeof request.text !== 'string') return;
+        this.messagesThisChunk += 1;
         const id = typeof request.id === 'string' && request.id.length <= 64 ? request.id : undefined;
         this.room.input(this, request.text, id);
         if (id !== undefined && this.mode === 'rocket') this.link.write(encodeFrame({ type: 'ack', id }));
@@ -304,7 +416,7 @@ export class StreamSession implements Member {
     this.room.sendTo(this, {
       type: 'error',
       code: 'too-long',
-      text: `message of ${length} characters not sent: the limit is ${this.maxMessageBytes}`,
+      text: `message not sent: over ${length} characters without a newline, and the limit is ${this.maxMessageBytes}; the rest of that line is dropped`,
     });
   }
 

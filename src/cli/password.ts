@@ -8,6 +8,7 @@ import { RocketError } from '../errors.js';
 export function readPassword(
   file: string | undefined,
   env: NodeJS.ProcessEnv = process.env,
+  envName = 'ROCKET_PASSWORD',
 ): string | undefined {
   if (file !== undefined) {
     let text: string;
@@ -23,6 +24,6 @@ export function readPassword(
       throw new RocketError('ROCKET_ERR_IO', `Cannot use the password file ${file}: its first line is empty`);
     return secret;
   }
-  const fromEnv = env.ROCKET_PASSWORD;
+  const fromEnv = env[envName];
   return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
 }

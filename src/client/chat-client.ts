@@ -28,6 +28,8 @@ export interface ChatClientOptions {
   nick?: string;
   /** The nick's secret: logs in to it (letters waiting are handed over), or claims it if free. */
   password?: string;
+  /** The room password of a protected room. */
+  roomPassword?: string;
   /** Wire encodings when the peer is not a rocket (a rocket room always talks UTF-8 frames). */
   encodings?: EncodingPair;
   connectTimeoutMs?: number;
@@ -264,6 +266,7 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
       client: `rocket/${VERSION}`,
       ...(this.nickname ? { nick: this.nickname } : {}),
       ...(this.options.password !== undefined && this.nickname ? { password: this.options.password } : {}),
+      ...(this.options.roomPassword !== undefined ? { roomPassword: this.options.roomPassword } : {}),
     });
     if (rest.length > 0) this.upgrading(rest);
   }

@@ -28,6 +28,8 @@ export interface UdpChatClientOptions {
   password?: string;
   /** Talk rocket at once (for letters), instead of waiting for a room's greeting. */
   assumeRocket?: boolean;
+  /** The room password of a protected room (implies talking rocket at once). */
+  roomPassword?: string;
   encodings?: EncodingPair;
   /** First retransmission delay for an unacknowledged message; doubles each time. */
   retransmitMs?: number;
@@ -77,7 +79,7 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
       this.resolveClosed = resolve;
     });
     socket.on('message', (datagram: Buffer) => this.receive(datagram));
-    if (options.assumeRocket) this.upgrade();
+    if (options.assumeRocket || options.roomPassword !== undefined) this.upgrade();
     socket.on('error', (err) => {
       // A connected UDP socket hears ICMP "port unreachable" as ECONNREFUSED.
       const error = describeConnectError(err, options.host, options.port, 'udp');
@@ -211,6 +213,7 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
       client: `rocket/${VERSION}`,
       ...(this.nickname ? { nick: this.nickname } : {}),
       ...(this.options.password !== undefined && this.nickname ? { password: this.options.password } : {}),
+      ...(this.options.roomPassword !== undefined ? { roomPassword: this.options.roomPassword } : {}),
     });
     let tries = 0;
     const sendHello = (): void => {

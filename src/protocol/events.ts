@@ -115,7 +115,14 @@ export type ChatEvent =
 /** What a rocket client sends to a room. */
 export type ClientRequest =
   /** `password` logs in to a claimed nick, or claims it if nobody has. */
-  | { type: 'hello'; version: number; nick?: string; password?: string; client: string }
+  | {
+      type: 'hello';
+      version: number;
+      nick?: string;
+      password?: string;
+      roomPassword?: string;
+      client: string;
+    }
   /** A letter: stored for `to` and confirmed with `stored` (or refused with an error carrying `id`). */
   | { type: 'mail'; id: string; to: string; text: string }
   /** Letters (by id) that reached the person: the room may forget them. */

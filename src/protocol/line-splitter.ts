@@ -4,12 +4,13 @@
  * in `pending` until the next chunk or until the owner decides it is complete (a plain
  * client that stops typing without pressing Enter, like the tutorial's).
  *
- * A line longer than `maxLineChars` is not kept: the splitter reports it once as an
- * overflow and drops everything up to the next newline, so memory stays flat.
+ * A line longer than `maxLineChars` is not kept: the splitter reports it once, as soon as
+ * it passes the limit (so the sender hears at once, even if no newline ever comes), and
+ * drops everything up to the next newline, so memory stays flat.
  */
 export interface SplitResult {
   lines: string[];
-  /** Lengths (in characters) of lines that were dropped for being too long. */
+  /** Lines dropped for being too long: their length when they passed the limit (or in all). */
   overflows: number[];
 }
 
@@ -28,7 +29,7 @@ export class LineSplitter {
       if (nl === -1) break;
       const piece = text.slice(start, nl);
       if (this.discarding) {
-        result.overflows.push(this.discardedChars + piece.length);
+        // Reported when the limit was passed; the rest of it just goes.
         this.discarding = false;
         this.discardedChars = 0;
       } else {
@@ -45,6 +46,7 @@ export class LineSplitter {
     } else if (this.pending.length + rest.length > this.maxLineChars) {
       this.discarding = true;
       this.discardedChars = this.pending.length + rest.length;
+      result.overflows.push(this.discardedChars);
       this.pending = '';
     } else {
       this.pending += rest;

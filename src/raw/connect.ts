@@ -1,3 +1,4 @@
+import type net from 'node:net';
 import { ReadBufferLender, relaySocket } from '../transport/relay.js';
 import { formatHostPort } from '../transport/socket-errors.js';
 import { connectTcp } from '../transport/tcp.js';
@@ -34,31 +35,34 @@ import { rawConnectUdp } from './udp.js';
 export async function rawConnect(options: RawConnectOptions): Promise<RawStats> {
   if (options.udp) return rawConnectUdp(options);
   const io = openRawIo(options); // nothing is read before the relay starts
-  const session = new RawSession(options.progress);
+  const lender = canReuseReadBuffer(io.output) ? new ReadBufferLender(SOCKET_READ_BYTES) : undefined;
+  let socket: net.Socket;
   try {
-    const lender = canReuseReadBuffer(io.output) ? new ReadBufferLender(SOCKET_READ_BYTES) : undefined;
-    const socket = await connectTcp({
+    socket = await connectTcp({
       host: options.host,
       port: options.port,
       timeoutMs: options.connectTimeoutMs,
       allowHalfOpen: true,
       onread: lender?.onread,
     });
-    lender?.attach(socket);
-    try {
-      await relaySocket(socket, {
-        input: io.input,
-        output: io.output,
-        counters: session.counters,
-        peerLabel: formatHostPort(options.host, options.port),
-        quitAfterEofMs: options.quitAfterEofMs,
-        exitOnPeerEnd: options.exitOnPeerEnd ?? io.inputIsTerminal,
-        signal: options.signal,
-      });
-    } finally {
-      socket.destroy();
-    }
+  } catch (err) {
+    await io.close();
+    throw err;
+  }
+  lender?.attach(socket);
+  const session = new RawSession(options.progress); // the clock starts once connected
+  try {
+    await relaySocket(socket, {
+      input: io.input,
+      output: io.output,
+      counters: session.counters,
+      peerLabel: formatHostPort(options.host, options.port),
+      quitAfterEofMs: options.quitAfterEofMs,
+      exitOnPeerEnd: options.exitOnPeerEnd ?? io.inputIsTerminal,
+      signal: options.signal,
+    });
   } finally {
+    socket.destroy();
     // The summary line goes out before any error message the caller prints.
     session.stop();
     await io.close();

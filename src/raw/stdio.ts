@@ -8,10 +8,11 @@ import type { RawCommonOptions } from './types.js';
 
 /**
  * Read size for a regular file or a device such as /dev/zero on stdin (`rocket connect --raw
- * host port < big.iso`). Node's default of 64 KiB costs a thread-pool round trip per 64 KiB;
- * 256 KiB cuts that by four.
+ * host port < big.iso`). Each read is a thread-pool round trip, so bigger is cheaper: sending
+ * 2 GiB took 0.6 s of CPU in user space with Node's default 64 KiB, 0.26 s with 256 KiB and
+ * 0.2 s with 1 MiB. Backpressure keeps only a chunk or two of it in memory.
  */
-export const STDIN_FILE_CHUNK_BYTES = 256 * 1024;
+export const STDIN_FILE_CHUNK_BYTES = 1024 * 1024;
 
 /** The input and output of one raw session, with the defaults filled in. */
 export interface RawIo {
@@ -70,7 +71,7 @@ function isPlainSocket(output: Writable): boolean {
 
 /**
  * Standard input as a stream, read the fastest way its kind allows:
- * - a regular file or a device such as /dev/zero: 256 KiB reads from the thread pool;
+ * - a regular file or a device such as /dev/zero: 1 MiB reads from the thread pool;
  * - a pipe or a socket: a stream on fd 0 with a reused read buffer (ReadBufferLender);
  * - a terminal (or anything else): process.stdin, which knows about raw mode and line editing.
  */

@@ -20,7 +20,7 @@ export interface RawCommonOptions {
   udp?: boolean;
   /**
    * Bytes to send: default standard input, read the fastest way its kind allows (a file in
-   * 256 KiB reads, a pipe into a reused buffer, a terminal through process.stdin). Passing
+   * 1 MiB reads, a pipe into a reused buffer, a terminal through process.stdin). Passing
    * `process.stdin` is the same as leaving it out, as long as nothing has read from it yet.
    */
   input?: Readable;

@@ -34,8 +34,14 @@ export const OUTPUT_BACKLOG_CAP_BYTES = 16 * 1024 * 1024;
  */
 export async function rawConnectUdp(options: RawConnectOptions): Promise<RawStats> {
   const { host, port } = options;
-  const socket = await connectUdp({ host, port });
   const io = openRawIo(options);
+  let socket: dgram.Socket;
+  try {
+    socket = await connectUdp({ host, port });
+  } catch (err) {
+    await io.close();
+    throw err;
+  }
   const session = new RawSession(options.progress);
   try {
     await relayDatagrams(socket, {
@@ -129,6 +135,7 @@ function relayDatagrams(socket: dgram.Socket, options: DatagramRelayOptions): Pr
 
     const onSent = (err: Error | null, bytes: number): void => {
       pendingBytes -= bytes;
+      if (settled) return; // sends still in flight when we stopped: nothing to resume
       if (err) {
         fail(options.describeSendError(err, peer && peerOf(peer.address, peer.port)));
         return;
@@ -139,13 +146,14 @@ function relayDatagrams(socket: dgram.Socket, options: DatagramRelayOptions): Pr
       else input.resume();
     };
     const onInputData = (chunk: Buffer): void => {
+      const to = peer; // input only flows once there is a peer (or the socket is connected)
       for (let offset = 0; offset < chunk.length; offset += MAX_DATAGRAM_BYTES) {
         // subarray shares memory: splitting costs no copy.
         const piece = chunk.subarray(offset, offset + MAX_DATAGRAM_BYTES);
         const done = (err: Error | null): void => onSent(err, piece.length);
         pendingBytes += piece.length;
-        if (options.connected) socket.send(piece, done);
-        else if (peer) socket.send(piece, peer.port, peer.address, done);
+        if (to === undefined) socket.send(piece, done);
+        else socket.send(piece, to.port, to.address, done);
       }
       if (pendingBytes > SEND_QUEUE_HIGH_BYTES) input.pause();
     };

@@ -1,9 +1,13 @@
 import { hostname } from 'node:os';
 import { type MailLimits, Mailroom } from '../chat/mailroom.js';
+import { DEFAULT_RATE_LIMITS, type RateLimits } from '../chat/rate-limit.js';
 import { Room } from '../chat/room.js';
+import { UsageError } from '../errors.js';
 import { DEFAULT_ENCODING, type EncodingPair } from '../protocol/codec.js';
 import type { MailStore } from '../store/mail-store.js';
 import { openStore } from '../store/open-store.js';
+import type { TlsServerOptions } from '../transport/tls.js';
+import { Admission, type AdmissionOptions } from './admission.js';
 import { listenTcpRoom } from './tcp-room-server.js';
 import { listenUdpRoom } from './udp-room-server.js';
 
@@ -33,6 +37,19 @@ export interface RoomServerOptions {
   store?: 'memory' | { dataDir?: string } | MailStore;
   /** Quota per recipient, letter size and retention. */
   mailLimits?: Partial<MailLimits>;
+  /** A room password: nobody sees or says anything in the room before giving it. */
+  password?: string;
+  /** Who may connect (CIDR lists) and how many at once, in all and per address. */
+  admission?: AdmissionOptions;
+  /** Messages and bytes a second per connection, and when a peer counts as flooding. */
+  rateLimits?: Partial<RateLimits>;
+  /** TCP: a connection that sends nothing for this long is closed (ms); 0 never. Default 30 min. */
+  idleTimeoutMs?: number;
+  /**
+   * Serve the room over TLS (TCP only: nothing over UDP is encrypted). The certificate comes
+   * from e.g. `loadServerCertificate`; plain clients are told this port speaks TLS.
+   */
+  tls?: TlsServerOptions;
 }
 
 export interface RoomServer {
@@ -68,17 +85,36 @@ async function resolveStore(options: RoomServerOptions): Promise<MailStore> {
  * process.on('SIGINT', () => void server.close());
  */
 export async function startRoomServer(options: RoomServerOptions): Promise<RoomServer> {
+  const admission = new Admission(options.admission); // bad lists fail before anything opens
   const store = await resolveStore(options);
   const mailroom = await Mailroom.open(store, options.mailLimits);
-  const room = new Room({ name: options.name ?? hostname(), mailroom });
+  try {
+    return await serveRoom(options, admission, mailroom, store);
+  } catch (err) {
+    await mailroom.close(); // the port was taken, say: leave the store closed and unlocked
+    throw err;
+  }
+}
+
+async function serveRoom(
+  options: RoomServerOptions,
+  admission: Admission,
+  mailroom: Mailroom,
+  store: MailStore,
+): Promise<RoomServer> {
+  const room = new Room({ name: options.name ?? hostname(), mailroom, password: options.password });
+  const rateLimits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
   const common = { storeLocation: store.location, durable: store.durable };
   const encodings = options.encodings ?? { send: DEFAULT_ENCODING, recv: DEFAULT_ENCODING };
   const bind = { host: options.host, port: options.port };
   if (options.udp) {
+    if (options.tls) throw new UsageError('cannot use --tls with --udp: TLS needs TCP, and nothing over UDP is encrypted');
     const listener = await listenUdpRoom(room, bind, {
       encodings,
       maxMessageBytes: options.maxMessageBytes,
       peerTimeoutMs: options.peerTimeoutMs,
+      admission,
+      maxPeers: options.admission?.maxConnections,
     });
     return {
       room,
@@ -92,12 +128,19 @@ export async function startRoomServer(options: RoomServerOptions): Promise<RoomS
       },
     };
   }
-  const listener = await listenTcpRoom(room, bind, {
-    encodings,
-    idleFlushMs: options.idleFlushMs,
-    maxMessageBytes: options.maxMessageBytes,
-    maxQueuedBytes: options.maxQueuedBytes,
-  });
+  const listener = await listenTcpRoom(
+    room,
+    bind,
+    {
+      encodings,
+      idleFlushMs: options.idleFlushMs,
+      maxMessageBytes: options.maxMessageBytes,
+      maxQueuedBytes: options.maxQueuedBytes,
+      rateLimits,
+    },
+    { admission, idleTimeoutMs: options.idleTimeoutMs ?? 30 * 60_000 },
+    options.tls,
+  );
   const bound = listener.server.address();
   const address =
     typeof bound === 'object' && bound !== null

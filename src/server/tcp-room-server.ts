@@ -4,8 +4,17 @@ import { StreamSession, type StreamSessionOptions } from '../chat/stream-session
 import { describeLostPeer, formatHostPort } from '../transport/socket-errors.js';
 import { listenTcp } from '../transport/tcp.js';
 import { createTcpLink } from '../transport/tcp-link.js';
+import { listenTls, type TlsServerOptions } from '../transport/tls.js';
+import { Admission } from './admission.js';
 
 export type TcpSessionOptions = Omit<StreamSessionOptions, 'roomAddress'>;
+
+export interface TcpRoomLimits {
+  /** Who may connect, and how many at once. */
+  admission?: Admission;
+  /** A connection that sends nothing for this long is closed; 0 never. */
+  idleTimeoutMs?: number;
+}
 
 export interface TcpRoomListener {
   readonly server: Server;
@@ -18,14 +27,28 @@ export async function listenTcpRoom(
   room: Room,
   bind: { host?: string; port: number },
   sessionOptions: TcpSessionOptions,
+  limits: TcpRoomLimits = {},
+  /** Serve over TLS: each session gets the decrypted socket once the handshake is done. */
+  tls?: TlsServerOptions,
 ): Promise<TcpRoomListener> {
+  const admission = limits.admission ?? new Admission();
   const sockets = new Set<Socket>();
   const onConnection = (socket: Socket): void => {
     if (room.isClosed) {
       socket.destroy();
       return;
     }
+    const peerAddress = socket.remoteAddress ?? '';
+    const refusal = admission.admit(peerAddress);
+    if (refusal !== undefined) {
+      // One line that says why, then the door closes; nothing of the room is shown.
+      socket.on('error', () => {});
+      socket.end(`!!! ${refusal}\n`);
+      socket.setTimeout(2000, () => socket.destroy());
+      return;
+    }
     sockets.add(socket);
+    if (limits.idleTimeoutMs) socket.setTimeout(limits.idleTimeoutMs, () => session.idle());
     const roomAddress = formatHostPort(
       (socket.localAddress ?? '?').replace(/^::ffff:/, ''),
       socket.localPort ?? 0,
@@ -39,11 +62,12 @@ export async function listenTcpRoom(
     });
     socket.on('close', () => {
       sockets.delete(socket);
+      admission.release(peerAddress);
       session.lost(failure);
     });
     session.start();
   };
-  const server = await listenTcp(bind, onConnection);
+  const server = tls ? await listenTls({ ...bind, tls }, onConnection) : await listenTcp(bind, onConnection);
   // A listening socket error after bind (e.g. EMFILE on accept) must not kill the room.
   server.on('error', () => {});
 

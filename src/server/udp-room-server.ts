@@ -5,12 +5,38 @@ import type { EncodingPair } from '../protocol/codec.js';
 import { decodeDatagram, encodeDatagram, isRocketDatagram } from '../protocol/udp-wire.js';
 import type { Link } from '../transport/types.js';
 import { bindUdp, peerLabel } from '../transport/udp-socket.js';
+import { Admission, DEFAULT_MAX_CONNECTIONS } from './admission.js';
 
 export interface UdpRoomOptions {
   encodings: EncodingPair;
   maxMessageBytes?: number;
   /** A peer that sends nothing for this long has left; default 5 minutes. */
   peerTimeoutMs?: number;
+  /** Allow and deny lists for the peers. */
+  admission?: Admission;
+  /** Peers at once. */
+  maxPeers?: number;
+}
+
+/**
+ * A protected room lets a new UDP peer in only with the room password: a plain peer's
+ * first datagram is "/pass SECRET" (and is not said in the room), a rocket's hello
+ * carries it. Returns the reason to refuse, or undefined.
+ */
+function doorCheck(
+  room: Room,
+  datagram: Buffer,
+  request: Record<string, unknown> | undefined,
+): string | undefined {
+  if (request) {
+    if (request.type !== 'hello') return 'this room is protected: say hello with the room password';
+    return typeof request.roomPassword === 'string' && room.checkRoomPassword(request.roomPassword)
+      ? undefined
+      : 'wrong or missing room password (--room-password-file)';
+  }
+  const pass = /^\/pass\s+(.+?)\s*$/s.exec(datagram.toString('utf8'));
+  if (!pass) return 'this room is protected: send /pass SECRET first';
+  return room.checkRoomPassword(pass[1]!) ? undefined : 'wrong room password';
 }
 
 export interface UdpRoomListener {
@@ -33,6 +59,8 @@ export async function listenUdpRoom(
   const bound = socket.address();
   const peers = new Map<string, DatagramSession>();
   const peerTimeoutMs = options.peerTimeoutMs ?? 5 * 60_000;
+  const admission = options.admission ?? new Admission();
+  const maxPeers = options.maxPeers ?? DEFAULT_MAX_CONNECTIONS;
 
   const linkTo = (rinfo: RemoteInfo, label: string): Link => ({
     label,
@@ -68,6 +96,19 @@ export async function listenUdpRoom(
     }
     if (room.isClosed) return;
     if (session === undefined) {
+      if (!admission.permits(rinfo.address)) return; // denied: not even an answer
+      if (peers.size >= maxPeers) {
+        socket.send(Buffer.from('!!! the room is full; try again later\n'), rinfo.port, rinfo.address);
+        return;
+      }
+      const refusal = room.isProtected ? doorCheck(room, datagram, request) : undefined;
+      if (refusal !== undefined) {
+        const reply = request
+          ? encodeDatagram({ type: 'error', code: 'room-password', text: refusal })
+          : Buffer.from(`!!! ${refusal}\n`);
+        socket.send(reply, rinfo.port, rinfo.address);
+        return;
+      }
       const roomAddress = `${formatAddress(bound.address)}:${bound.port}`;
       session = new DatagramSession(
         room,
@@ -78,6 +119,8 @@ export async function listenUdpRoom(
       );
       peers.set(key, session);
       session.start();
+      // The "/pass SECRET" that opened the door is not said in the room.
+      if (room.isProtected && !request) return;
     }
     if (request) session.receiveRequest(request);
     else session.receiveText(datagram);

@@ -1,7 +1,7 @@
 import { RocketError } from '../errors.js';
 import { serviceNamesForPort } from '../netutil/services.js';
 
-type Protocol = 'tcp' | 'udp';
+type Protocol = 'tcp' | 'udp' | 'tls';
 
 function errnoOf(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err
@@ -25,7 +25,7 @@ export function describeListenError(
   const action = `Cannot listen on ${where} (${protocol})`;
   switch (errnoOf(err)) {
     case 'EADDRINUSE': {
-      const usual = serviceNamesForPort(port, protocol);
+      const usual = serviceNamesForPort(port, protocol === 'udp' ? 'udp' : 'tcp');
       const owner = usual.length > 0 ? ` (it is usually ${usual.slice(0, 3).join('/')})` : '';
       return new RocketError(
         'ROCKET_ERR_PORT_IN_USE',

@@ -58,6 +58,12 @@ export function createTcpLink(socket: Socket): Link {
       if (corked.delete(socket)) socket.uncork();
       if (!socket.destroyed && !socket.writableEnded) socket.end();
     },
+    pauseReading(): void {
+      socket.pause();
+    },
+    resumeReading(): void {
+      if (!socket.destroyed) socket.resume();
+    },
     destroy(): void {
       corked.delete(socket);
       socket.destroy();

@@ -16,6 +16,9 @@ export interface Link {
   readonly queuedBytes: number;
   /** Sends what is queued, then closes our sending half (TCP FIN). */
   end(): void;
+  /** Stops reading from the peer for a while (rate limits); absent where there is no flow control. */
+  pauseReading?(): void;
+  resumeReading?(): void;
   /** Closes at once, dropping what is queued. */
   destroy(): void;
 }

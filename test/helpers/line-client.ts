@@ -32,6 +32,11 @@ export class LineClient {
     socket.on('error', () => {});
   }
 
+  /** Wraps a socket that is already connected. */
+  static wrap(socket: net.Socket, encoding = 'utf-8'): LineClient {
+    return new LineClient(socket, encoding);
+  }
+
   static connect(port: number, host = '127.0.0.1', encoding = 'utf-8'): Promise<LineClient> {
     return new Promise((resolve, reject) => {
       const socket = net.connect({ port, host }, () => resolve(new LineClient(socket, encoding)));

@@ -3,6 +3,7 @@ import net from 'node:net';
 import { PassThrough, Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  formatBytes,
   type RawListenOptions,
   type RawPeer,
   type RawStats,
@@ -332,6 +333,13 @@ describe('raw TCP', () => {
     expect(progress.text()).toMatch(
       /\rsent 5 B, received 4 B in \d+\.\d\d s \(\d+(\.\d+)? (B|KiB|MiB)\/s\) *\n$/,
     );
+    expect([0, 1023, 1536, 20 * MB, 2.5 * 1024 * MB].map(formatBytes)).toEqual([
+      '0 B',
+      '1023 B',
+      '1.50 KiB',
+      '20.0 MiB',
+      '2.50 GiB',
+    ]);
   });
 
   it('rawListen resolves with zero counts when aborted before anyone connects', async () => {

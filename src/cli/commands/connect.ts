@@ -9,7 +9,10 @@ import { addSharedChatOptions, checkChatFlags, type SharedChatFlags } from '../c
 import { parsePort, parseSeconds } from '../options.js';
 import { readPassword } from '../password.js';
 
+const REFUSALS = new Set(['room-password', 'flood', 'protocol', 'login']);
+
 interface ConnectFlags extends SharedChatFlags {
+  roomPasswordFile?: string;
   timeout: number;
   q?: number;
   passwordFile?: string;
@@ -23,6 +26,7 @@ export function registerConnect(program: Command): void {
     .argument('[port]', 'its port', parsePort, 8888)
     .option('--timeout <seconds>', 'give up connecting after this long', parseSeconds, 10)
     .option('-q <seconds>', 'after the end of input, wait this long for replies, then quit', parseSeconds)
+    .option('--room-password-file <file>', 'the password of a protected room (or set ROCKET_ROOM_PASSWORD)')
     .option(
       '--password-file <file>',
       "your nick's secret (or set ROCKET_PASSWORD): log in, or claim the nick if free",
@@ -67,13 +71,15 @@ what you type. Type /quit or press Ctrl-D to leave.`,
       );
     }
     const password = flags.nick === undefined ? undefined : readPassword(flags.passwordFile);
+    const roomPassword = readPassword(flags.roomPasswordFile, process.env, 'ROCKET_ROOM_PASSWORD');
     const client: ChatConnection = flags.udp
-      ? await connectUdpChat({ host, port, nick: flags.nick, password, encodings })
+      ? await connectUdpChat({ host, port, nick: flags.nick, password, roomPassword, encodings })
       : await connectChat({
           host,
           port,
           nick: flags.nick,
           password,
+          roomPassword,
           encodings,
           connectTimeoutMs: flags.timeout * 1000,
         });
@@ -104,7 +110,12 @@ async function runChat(
     },
     onInterrupt: () => client.quit(),
   });
-  client.on('event', (event) => consoleUi.show(event));
+  // The room turned us away (wrong room password, flooding): that is a failure, exit 1.
+  let refused = false;
+  client.on('event', (event) => {
+    if (event.type === 'error' && REFUSALS.has(event.code)) refused = true;
+    consoleUi.show(event);
+  });
   client.on('mode', (mode) => {
     if (mode === 'rocket' || mode === 'plain') consoleUi.refreshPrompt();
   });
@@ -117,5 +128,5 @@ async function runChat(
     else process.stderr.write(`rocket: ${info.reason}\n`);
   }
   consoleUi.close();
-  return info.error ? 1 : 0;
+  return info.error || refused ? 1 : 0;
 }

@@ -7,9 +7,23 @@ import { startRoomServer } from '../../server/room-server.js';
 import { formatHostPort } from '../../transport/socket-errors.js';
 import { ChatConsole } from '../chat-console.js';
 import { addSharedChatOptions, checkChatFlags, type SharedChatFlags } from '../chat-options.js';
-import { parsePort, parsePositiveInt } from '../options.js';
+import { parsePort, parsePositiveInt, parseSeconds } from '../options.js';
+import { readPassword } from '../password.js';
+
+/** Repeatable options collect into a list. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
 
 interface ListenFlags extends SharedChatFlags {
+  passwordFile?: string;
+  allow: string[];
+  deny: string[];
+  maxConns: number;
+  maxConnsPerIp: number;
+  maxMessageBytes: number;
+  rate: number;
+  idleTimeout: number;
   host?: string;
   keepOpen?: boolean;
   store: boolean;
@@ -32,7 +46,43 @@ export function registerListen(program: Command): void {
     .option('--no-store', 'keep letters in memory only: they are lost when the room stops')
     .option('--quota <n>', 'letters that may wait for one person', parsePositiveInt, 100_000)
     .option('--max-letter-bytes <n>', 'longest letter accepted', parsePositiveInt, 64 * 1024)
-    .option('--retention-days <n>', 'letters older than this are dropped', parsePositiveInt, 30);
+    .option('--retention-days <n>', 'letters older than this are dropped', parsePositiveInt, 30)
+    .option(
+      '--password-file <file>',
+      'a room password (or set ROCKET_ROOM_PASSWORD): nobody gets in without it',
+    )
+    .option(
+      '--allow <cidr>',
+      'only these addresses may connect, e.g. 192.168.0.0/24 (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--deny <cidr>',
+      'these addresses may not connect, e.g. 10.0.0.7 or fd00::/8 (repeatable)',
+      collect,
+      [],
+    )
+    .option('--max-conns <n>', 'connections at once', parsePositiveInt, 20_000)
+    .option('--max-conns-per-ip <n>', 'connections at once from one address', parsePositiveInt, 200)
+    .option(
+      '--max-message-bytes <n>',
+      'longest message; longer lines are refused',
+      parsePositiveInt,
+      64 * 1024,
+    )
+    .option(
+      '--rate <n>',
+      'messages a second one connection may send before it is slowed down',
+      parsePositiveInt,
+      100,
+    )
+    .option(
+      '--idle-timeout <seconds>',
+      'close connections that send nothing this long (0: never)',
+      parseSeconds,
+      1800,
+    );
   addSharedChatOptions(command).addHelpText(
     'after',
     `
@@ -46,6 +96,8 @@ Examples:
   rocket listen --json                  every event as a JSON line, for scripts
   rocket listen --data-dir ./letters    keep letters and accounts in ./letters/rocket.db
   rocket listen --no-store              letters only in memory (lost on restart)
+  rocket listen --password-file ~/.room --allow 192.168.0.0/24
+                                        only people on the LAN who know the room password
 
 In the room type a message and press Enter; /help lists /nick, /who, /msg, /me,
 /encoding and /quit. Ctrl-C closes the room and says goodbye to everyone.`,
@@ -85,6 +137,16 @@ async function runRoom(
     udp: flags.udp,
     encodings,
     store: flags.store ? { dataDir: flags.dataDir } : 'memory',
+    password: readPassword(flags.passwordFile, process.env, 'ROCKET_ROOM_PASSWORD'),
+    admission: {
+      allow: flags.allow,
+      deny: flags.deny,
+      maxConnections: flags.maxConns,
+      maxPerAddress: flags.maxConnsPerIp,
+    },
+    maxMessageBytes: flags.maxMessageBytes,
+    rateLimits: { messagesPerSecond: flags.rate },
+    idleTimeoutMs: flags.idleTimeout * 1000,
     mailLimits: {
       quotaPerRecipient: flags.quota,
       maxLetterBytes: flags.maxLetterBytes,

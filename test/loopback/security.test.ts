@@ -1,0 +1,155 @@
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { connectChat } from '../../src/client/chat-client.js';
+import type { ChatEvent } from '../../src/protocol/events.js';
+import { type RoomServerOptions, startRoomServer } from '../../src/server/room-server.js';
+import { LineClient } from '../helpers/line-client.js';
+import { waitUntil } from '../helpers/wait.js';
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function room(options: Partial<RoomServerOptions> = {}) {
+  const server = await startRoomServer({ port: 0, host: '127.0.0.1', ...options });
+  cleanups.push(() => server.close());
+  return server;
+}
+
+/** A plain client bound to a chosen loopback address (127.0.0.2 is a different host to the room). */
+function connectFrom(localAddress: string, port: number): Promise<LineClient> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ port, host: '127.0.0.1', localAddress }, () => {
+      const client = LineClient.wrap(socket);
+      cleanups.push(() => client.destroy());
+      resolve(client);
+    });
+    socket.once('error', reject);
+  });
+}
+
+describe('a room password', () => {
+  it('keeps a plain client out until /pass, and shows it nothing of the room before', async () => {
+    const server = await room({ password: 'open sesame' });
+    const inside = await LineClient.connect(server.address.port);
+    cleanups.push(() => inside.destroy());
+    inside.send('/pass open sesame\n');
+    await inside.waitForLine(/^\*\*\* In the room/);
+    inside.send('/nick insider\n');
+
+    const stranger = await LineClient.connect(server.address.port);
+    cleanups.push(() => stranger.destroy());
+    await stranger.waitForLine(/is protected: send \/pass SECRET first/);
+    inside.send('secret plans\n');
+    stranger.send('let me in\n');
+    await stranger.waitForLine(/^!!! this room is protected/);
+    await stranger.waitForClose();
+    expect(stranger.lines.join('\n')).not.toMatch(/secret plans|insider|In the room/);
+  });
+
+  it('turns away a wrong password, and lets a rocket in with the right one', async () => {
+    const server = await room({ password: 'open sesame' });
+    const wrong = await LineClient.connect(server.address.port);
+    cleanups.push(() => wrong.destroy());
+    wrong.send('/pass guess\n');
+    await wrong.waitForLine(/^!!! wrong room password/);
+    await wrong.waitForClose();
+
+    const refused = await connectChat({ host: '127.0.0.1', port: server.address.port, nick: 'nope' });
+    const refusedEvents: ChatEvent[] = [];
+    refused.on('event', (e) => refusedEvents.push(e));
+    await refused.closed;
+    expect(refusedEvents).toContainEqual(expect.objectContaining({ type: 'error', code: 'room-password' }));
+
+    const rocket = await connectChat({
+      host: '127.0.0.1',
+      port: server.address.port,
+      nick: 'peppa',
+      roomPassword: 'open sesame',
+    });
+    cleanups.push(() => rocket.destroy());
+    const events: ChatEvent[] = [];
+    rocket.on('event', (e) => events.push(e));
+    await waitUntil(rocket, 'event', () => events.some((e) => e.type === 'welcome'));
+    expect(server.room.who()).toContain('peppa');
+  });
+});
+
+describe('who may come in', () => {
+  it('refuses a denied address with one line, and serves the others', async () => {
+    const server = await room({ admission: { deny: ['127.0.0.2/32'] } });
+    const denied = await connectFrom('127.0.0.2', server.address.port);
+    await denied.waitForLine(/^!!! 127\.0\.0\.2 is not allowed in this room$/);
+    await denied.waitForClose();
+    const allowed = await connectFrom('127.0.0.1', server.address.port);
+    await allowed.waitForLine(/^\*\*\* rocket\/1 /);
+  });
+
+  it('lets only the allowed networks in', async () => {
+    const server = await room({ admission: { allow: ['127.0.0.1', '::1/128'] } });
+    const outsider = await connectFrom('127.0.0.3', server.address.port);
+    await outsider.waitForLine(/not allowed/);
+    const insider = await connectFrom('127.0.0.1', server.address.port);
+    await insider.waitForLine(/^\*\*\* rocket\/1 /);
+  });
+
+  it('caps connections per address and in all', async () => {
+    const server = await room({ admission: { maxPerAddress: 3, maxConnections: 5 } });
+    const first = await Promise.all([1, 2, 3].map(() => connectFrom('127.0.0.1', server.address.port)));
+    for (const c of first) await c.waitForLine(/^\*\*\* rocket\/1 /);
+    const fourth = await connectFrom('127.0.0.1', server.address.port);
+    await fourth.waitForLine(/too many connections from 127\.0\.0\.1 \(at most 3\)/);
+    const others = await Promise.all([2, 3].map((n) => connectFrom(`127.0.0.${n + 2}`, server.address.port)));
+    for (const c of others) await c.waitForLine(/^\*\*\* rocket\/1 /);
+    const sixth = await connectFrom('127.0.0.9', server.address.port);
+    await sixth.waitForLine(/the room is full/);
+    // a slot frees up when someone leaves
+    first[0]!.destroy();
+    await expect
+      .poll(async () => {
+        const again = await connectFrom('127.0.0.9', server.address.port);
+        const line = await again.waitForLine(/^(\*\*\* rocket\/1 |!!! )/);
+        again.destroy();
+        return line.startsWith('*** rocket/1');
+      })
+      .toBe(true);
+  });
+
+  it('rejects a malformed network with a usage error', async () => {
+    await expect(startRoomServer({ port: 0, admission: { allow: ['300.1.2.3/8'] } })).rejects.toThrow(
+      /--allow "300\.1\.2\.3\/8" is not an address or network/,
+    );
+  });
+});
+
+describe('a flooding peer', () => {
+  it('is slowed down with a notice, then disconnected, while others are served', async () => {
+    const server = await room({ rateLimits: { messagesPerSecond: 50, floodMs: 1500 } });
+    const watcher = await LineClient.connect(server.address.port);
+    cleanups.push(() => watcher.destroy());
+    watcher.send('/nick watcher\n');
+    const flooder = await LineClient.connect(server.address.port);
+    cleanups.push(() => flooder.destroy());
+    flooder.send('/nick flooder\n');
+    await watcher.waitForLine(/^\*\*\* flooder joined$/);
+    // Bounded: at most 20,000 lines over at most 10 s, stopping when the room hangs up.
+    const line = Buffer.from('spam spam spam spam\n'.repeat(100));
+    const deadline = Date.now() + 10_000;
+    let sent = 0;
+    while (!flooder.closed && sent < 20_000 && Date.now() < deadline) {
+      if (!flooder.socket.write(line))
+        await new Promise((r) => flooder.socket.once('drain', r).once('close', r));
+      sent += 100;
+    }
+    await flooder.waitForLine(/slowing you down/);
+    await flooder.waitForLine(/disconnected for flooding/, 10_000);
+    await watcher.waitForLine(/^\*\*\* flooder left \(flooding\)$/, 10_000);
+    const spam = watcher.lines.filter((l) => l.startsWith('<flooder>')).length;
+    expect(spam).toBeLessThan(sent); // held back, not all relayed
+    const other = await LineClient.connect(server.address.port);
+    cleanups.push(() => other.destroy());
+    other.send('still working?\n');
+    await watcher.waitForLine(/> still working\?$/);
+  }, 30_000);
+});
