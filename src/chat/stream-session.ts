@@ -10,7 +10,7 @@ import { GREETING_PREFIX, PROTOCOL_VERSION, UPGRADE_ACCEPT, UPGRADE_REQUEST } fr
 import { LineSplitter } from '../protocol/line-splitter.js';
 import type { Link } from '../transport/types.js';
 import type { Member } from './member.js';
-import { DEFAULT_RATE_LIMITS, FloodGuard, type RateLimits } from './rate-limit.js';
+import { DEFAULT_RATE_LIMITS, FloodGuard, type RateLimits, type Throttle } from './rate-limit.js';
 import type { RenderedEvent } from './rendered-event.js';
 import type { Room } from './room.js';
 
@@ -65,7 +65,14 @@ export class StreamSession implements Member {
   /** Waiting for the room password: not in the room, sees and says nothing. */
   private gated = false;
   private readonly flood: FloodGuard;
-  private messagesThisChunk = 0;
+  /** Lines and requests waiting for the rate limit, oldest first. */
+  private readonly queue: Array<{ cost: number; run: () => void }> = [];
+  /** The head of the queue has been charged to the rate limit already. */
+  private headPaid = false;
+  private draining = false;
+  private drainTimer: NodeJS.Timeout | undefined;
+  /** The peer sent FIN: leave once the queue is through. */
+  private ending = false;
   private warnedAboutRate = false;
 
   constructor(
@@ -121,9 +128,13 @@ export class StreamSession implements Member {
     this.joinTimer.unref();
   }
 
-  /** A line from a plain client: the room password first if the room has one, then chat. */
+  /** A line from a plain client waits its turn under the rate limit. */
   private handleLine(line: string): void {
-    this.messagesThisChunk += 1;
+    this.enqueue(1, () => this.processLine(line));
+  }
+
+  /** A line from a plain client: the room password first if the room has one, then chat. */
+  private processLine(line: string): void {
     if (!this.gated) {
       this.room.input(this, line);
       return;
@@ -148,10 +159,50 @@ export class StreamSession implements Member {
 
   /** Bytes from the peer. */
   receive(chunk: Buffer): void {
-    this.messagesThisChunk = 0;
-    this.dispatch(chunk);
     if (this.mode === 'closed') return;
-    const throttle = this.flood.account(this.messagesThisChunk, chunk.length);
+    if (!this.obey(this.flood.account(0, chunk.length))) return;
+    this.dispatch(chunk);
+    this.drain();
+  }
+
+  /**
+   * Work from the peer (a line, a request) runs in order, as fast as the rate limit
+   * allows. While some waits, the socket is not read, so what waits is at most one chunk
+   * and the peer's own buffers fill: it slows down instead of losing anything.
+   */
+  private enqueue(cost: number, run: () => void): void {
+    this.queue.push({ cost, run });
+    this.drain();
+  }
+
+  private drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      this.drainQueue();
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private drainQueue(): void {
+    while (this.queue.length > 0 && this.mode !== 'closed') {
+      const head = this.queue[0]!;
+      if (head.cost > 0 && !this.headPaid) {
+        this.headPaid = true;
+        if (!this.obey(this.flood.account(head.cost, 0))) return;
+        if (this.drainTimer !== undefined) return; // held back: drain() runs again later
+      }
+      this.queue.shift();
+      this.headPaid = false;
+      head.run();
+    }
+    if (this.queue.length === 0 && this.ending) this.endNow();
+    else if (this.queue.length === 0 && this.drainTimer === undefined) this.link.resumeReading?.();
+  }
+
+  /** Applies a rate-limit verdict; false if the peer was disconnected for flooding. */
+  private obey(throttle: Throttle): boolean {
     if (('disconnect' in throttle || throttle.wait > 0) && !this.warnedAboutRate) {
       this.warnedAboutRate = true;
       this.room.sendTo(this, {
@@ -164,11 +215,17 @@ export class StreamSession implements Member {
       this.room.leave(this, 'flooding');
       this.finish();
       this.link.end();
-    } else if (throttle.wait > 0 && this.link.pauseReading) {
-      this.link.pauseReading();
-      const timer = setTimeout(() => this.link.resumeReading?.(), throttle.wait);
-      timer.unref();
+      return false;
     }
+    if (throttle.wait > 0 && this.drainTimer === undefined) {
+      this.link.pauseReading?.();
+      this.drainTimer = setTimeout(() => {
+        this.drainTimer = undefined;
+        this.drain();
+      }, throttle.wait);
+      this.drainTimer.unref();
+    }
+    return true;
   }
 
   private dispatch(chunk: Buffer): void {
@@ -192,6 +249,11 @@ export class StreamSession implements Member {
     if (this.mode === 'closed') return;
     if (this.mode === 'detect') this.becomePlain();
     if (this.mode === 'plain') this.flushText(true);
+    this.ending = true;
+    this.drain();
+  }
+
+  private endNow(): void {
     this.room.leave(this, 'quit');
     this.finish();
     this.link.end();
@@ -337,7 +399,9 @@ export class StreamSession implements Member {
     }
     for (const request of requests) {
       if (this.mode !== 'rocket') return;
-      this.handleRequest(request as ClientRequest);
+      const value = request as ClientRequest;
+      // Things said cost a token; the rest (hello, receipts, pings) only keeps its place in line.
+      this.enqueue(value?.type === 'say' || value?.type === 'mail' ? 1 : 0, () => this.handleRequest(value));
     }
   }
 
@@ -395,7 +459,6 @@ export class StreamSession implements Member {
         return;
       case 'say': {
         if (typeof request.text !== 'string') return;
-        this.messagesThisChunk += 1;
         const id = typeof request.id === 'string' && request.id.length <= 64 ? request.id : undefined;
         this.room.input(this, request.text, id);
         if (id !== undefined && this.mode === 'rocket') this.link.write(encodeFrame({ type: 'ack', id }));
@@ -454,5 +517,8 @@ export class StreamSession implements Member {
     this.mode = 'closed';
     this.clearIdleTimer();
     this.clearJoinTimer();
+    this.queue.length = 0;
+    if (this.drainTimer !== undefined) clearTimeout(this.drainTimer);
+    this.drainTimer = undefined;
   }
 }

@@ -16,6 +16,7 @@ import { LineSplitter } from '../protocol/line-splitter.js';
 import { RecentIds } from '../protocol/recent-ids.js';
 import { describeLostPeer } from '../transport/socket-errors.js';
 import { connectTcp, remoteLabel } from '../transport/tcp.js';
+import { connectTls, type TlsClientOptions } from '../transport/tls.js';
 import { VERSION } from '../version.js';
 import { LetterTracker } from './letter-tracker.js';
 import type { ChatConnection, ClientEvents, ClientMode, CloseInfo } from './types.js';
@@ -37,6 +38,8 @@ export interface ChatClientOptions {
   detectMs?: number;
   /** Text from a plain peer without a newline is shown after this pause; default 300 ms. */
   idleFlushMs?: number;
+  /** Connect over TLS, trusting the room as these options say (a CA, a fingerprint, or pinning). */
+  tls?: TlsClientOptions;
 }
 
 const GREETING_BYTES = Buffer.from(GREETING_PREFIX, 'latin1');
@@ -435,10 +438,7 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
 
 /** Connects to a room or any TCP peer; rejects with a RocketError that says why not. */
 export async function connectChat(options: ChatClientOptions): Promise<ChatClient> {
-  const socket = await connectTcp({
-    host: options.host,
-    port: options.port,
-    timeoutMs: options.connectTimeoutMs,
-  });
+  const target = { host: options.host, port: options.port, timeoutMs: options.connectTimeoutMs };
+  const socket = options.tls ? await connectTls({ ...target, tls: options.tls }) : await connectTcp(target);
   return new ChatClient(socket, options);
 }

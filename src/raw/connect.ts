@@ -1,7 +1,9 @@
 import type net from 'node:net';
+import { UsageError } from '../errors.js';
 import { ReadBufferLender, relaySocket } from '../transport/relay.js';
 import { formatHostPort } from '../transport/socket-errors.js';
 import { connectTcp } from '../transport/tcp.js';
+import { connectTls } from '../transport/tls.js';
 import { RawSession } from './session.js';
 import { canReuseReadBuffer, openRawIo, SOCKET_READ_BYTES } from './stdio.js';
 import type { RawConnectOptions, RawStats } from './types.js';
@@ -33,18 +35,21 @@ import { rawConnectUdp } from './udp.js';
  * console.error(`${stats.bytesReceived} bytes in ${stats.durationMs} ms`);
  */
 export async function rawConnect(options: RawConnectOptions): Promise<RawStats> {
-  if (options.udp) return rawConnectUdp(options);
+  if (options.udp) {
+    if (options.tls)
+      throw new UsageError('cannot use --tls with --udp: TLS needs TCP, and nothing over UDP is encrypted');
+    return rawConnectUdp(options);
+  }
   const io = openRawIo(options); // nothing is read before the relay starts
-  const lender = canReuseReadBuffer(io.output) ? new ReadBufferLender(SOCKET_READ_BYTES) : undefined;
+  // TLS decrypts into buffers of its own, so only plain TCP reads into a lent buffer.
+  const lender =
+    !options.tls && canReuseReadBuffer(io.output) ? new ReadBufferLender(SOCKET_READ_BYTES) : undefined;
   let socket: net.Socket;
   try {
-    socket = await connectTcp({
-      host: options.host,
-      port: options.port,
-      timeoutMs: options.connectTimeoutMs,
-      allowHalfOpen: true,
-      onread: lender?.onread,
-    });
+    const target = { host: options.host, port: options.port, timeoutMs: options.connectTimeoutMs };
+    socket = options.tls
+      ? await connectTls({ ...target, allowHalfOpen: true, tls: options.tls })
+      : await connectTcp({ ...target, allowHalfOpen: true, onread: lender?.onread });
   } catch (err) {
     await io.close();
     throw err;

@@ -1,8 +1,9 @@
 import type net from 'node:net';
-import { isRocketError } from '../errors.js';
+import { isRocketError, UsageError } from '../errors.js';
 import { type RelayEnd, relaySocket } from '../transport/relay.js';
 import { formatHostPort } from '../transport/socket-errors.js';
 import { listenTcp } from '../transport/tcp.js';
+import { listenTls } from '../transport/tls.js';
 import { peerOf, RawSession } from './session.js';
 import { openRawIo, type RawIo } from './stdio.js';
 import type { RawListenOptions, RawStats } from './types.js';
@@ -44,11 +45,16 @@ export const MAX_QUEUED_CONNECTIONS = 8;
  * console.error(`got ${stats.bytesReceived} bytes`);
  */
 export async function rawListen(options: RawListenOptions): Promise<RawStats> {
-  if (options.udp) return rawListenUdp(options);
-  const server = await listenTcp(
-    { host: options.host, port: options.port, allowHalfOpen: true, pauseOnConnect: true },
-    (socket) => listener.accept(socket),
-  );
+  if (options.udp) {
+    if (options.tls)
+      throw new UsageError('cannot use --tls with --udp: TLS needs TCP, and nothing over UDP is encrypted');
+    return rawListenUdp(options);
+  }
+  const bind = { host: options.host, port: options.port, allowHalfOpen: true, pauseOnConnect: true };
+  const onConnection = (socket: net.Socket): void => listener.accept(socket);
+  const server = options.tls
+    ? await listenTls({ ...bind, tls: options.tls }, onConnection)
+    : await listenTcp(bind, onConnection);
   const listener = new TcpRawListener(server, options, openRawIo(options));
   const address = server.address() as net.AddressInfo;
   options.onListening?.({ address: address.address, port: address.port });

@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import type { TlsClientOptions, TlsServerOptions } from '../transport/tls.js';
 
 /** What one raw transfer moved, for the progress line and for library users. */
 export interface RawStats {
@@ -52,6 +53,8 @@ export interface RawConnectOptions extends RawCommonOptions {
   port: number;
   /** Give up connecting after this long. */
   connectTimeoutMs?: number;
+  /** Connect over TLS (not with udp), trusting the peer as these options say. */
+  tls?: TlsClientOptions;
 }
 
 export interface RawListenOptions extends RawCommonOptions {
@@ -72,4 +75,6 @@ export interface RawListenOptions extends RawCommonOptions {
    * listener: its error goes here instead (dropped when this is not set).
    */
   onConnectionError?: (error: Error) => void;
+  /** Serve TLS (not with udp): each connection is decrypted before its bytes reach the output. */
+  tls?: TlsServerOptions;
 }

@@ -13,7 +13,7 @@ export interface AdmissionOptions {
 }
 
 export const DEFAULT_MAX_CONNECTIONS = 20_000;
-export const DEFAULT_MAX_PER_ADDRESS = 200;
+export const DEFAULT_MAX_PER_ADDRESS = 1000;
 
 /** "10.0.0.0/8", "192.168.1.7", "fd00::/8", "::1" -> a BlockList entry; a usage error otherwise. */
 function addNetwork(list: net.BlockList, spec: string, flag: string): void {

@@ -108,7 +108,8 @@ async function serveRoom(
   const encodings = options.encodings ?? { send: DEFAULT_ENCODING, recv: DEFAULT_ENCODING };
   const bind = { host: options.host, port: options.port };
   if (options.udp) {
-    if (options.tls) throw new UsageError('cannot use --tls with --udp: TLS needs TCP, and nothing over UDP is encrypted');
+    if (options.tls)
+      throw new UsageError('cannot use --tls with --udp: TLS needs TCP, and nothing over UDP is encrypted');
     const listener = await listenUdpRoom(room, bind, {
       encodings,
       maxMessageBytes: options.maxMessageBytes,

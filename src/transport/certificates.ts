@@ -75,8 +75,8 @@ export async function loadServerCertificate(options: {
 }): Promise<ServerCertificate> {
   if (options.certFile !== undefined && options.keyFile !== undefined) {
     const pair = {
-      cert: readPem(options.certFile, 'certificate'),
-      key: readPem(options.keyFile, 'private key'),
+      cert: readPemFile(options.certFile, 'certificate'),
+      key: readPemFile(options.keyFile, 'private key'),
     };
     checkPair(pair, options.certFile, options.keyFile);
     return {
@@ -213,7 +213,8 @@ function isDnsName(name: string): boolean {
   return !isIpAddress(name) && /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(name);
 }
 
-function readPem(file: string, what: string): string {
+/** A PEM file's text, or a RocketError that names the file and what it should have held. */
+export function readPemFile(file: string, what: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {

@@ -119,6 +119,12 @@ export function describeLostPeer(err: unknown): string {
       return 'peer stopped reading (broken pipe)';
     case 'ETIMEDOUT':
       return 'connection timed out';
+    case 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED':
+      // TLS 1.3 finishes the client's handshake before the room has checked its certificate.
+      return 'the room asks for a client certificate: give yours with --cert and --key';
+    case 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA':
+    case 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE':
+      return 'the room did not accept your client certificate';
     default:
       return messageOf(err);
   }

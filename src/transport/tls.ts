@@ -89,8 +89,12 @@ export async function listenTls(
     });
   }
   engine.on('secureConnection', onConnection);
+  // The TLS socket may have lost its address by the time it fails (a reset), so each is
+  // labelled from the plain socket it wraps, which TLSSocket keeps as `_parent`.
+  const labels = new WeakMap<net.Socket, string>();
   engine.on('tlsClientError', (err, socket) => {
-    const peer = socket.remoteAddress === undefined ? 'a client' : remoteLabel(socket);
+    const parent = (socket as tls.TLSSocket & { _parent?: net.Socket })._parent;
+    const peer = (parent && labels.get(parent)) ?? 'a client';
     report(`${peer}: TLS handshake failed: ${describeServerHandshakeError(err)}; closed`);
   });
 
@@ -124,9 +128,11 @@ export async function listenTls(
       // Back into the socket's buffer: a new TLSSocket feeds what is buffered there to TLS first.
       raw.unshift(chunk);
       raw.off('error', onRawError);
+      labels.set(raw, peer);
       engine.emit('connection', raw);
     };
-    raw.once('data', onFirstChunk); // also starts reading a socket accepted paused
+    raw.once('data', onFirstChunk);
+    raw.resume(); // accepted paused: a 'data' listener alone does not start it
   };
 
   // Accepted paused, so no byte is read before we decide whether it is TLS.
@@ -346,16 +352,6 @@ function describeServerHandshakeError(err: unknown): string {
     return 'it offers no TLS version the room accepts';
   if (code === 'ECONNRESET' || code === 'EPIPE') return 'it left during the handshake';
   return reasonOf(err);
-}
-
-/** A failure after the handshake that TLS explains better than "connection lost", or undefined. */
-export function describeTlsAlert(err: unknown): string | undefined {
-  const code = codeOf(err);
-  if (/CERTIFICATE_REQUIRED/.test(code))
-    return 'the room asks for a client certificate: give yours with --cert and --key';
-  if (/ALERT_(UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_UNKNOWN|DECRYPT_ERROR)/.test(code))
-    return 'the room did not accept your client certificate';
-  return undefined;
 }
 
 function codeOf(err: unknown): string {

@@ -8,10 +8,11 @@ import { ChatConsole } from '../chat-console.js';
 import { addSharedChatOptions, checkChatFlags, type SharedChatFlags } from '../chat-options.js';
 import { parsePort, parseSeconds } from '../options.js';
 import { readPassword } from '../password.js';
+import { addTlsOptions, checkTlsFlags, clientTlsFromFlags, type TlsFlags } from '../tls-options.js';
 
 const REFUSALS = new Set(['room-password', 'flood', 'protocol', 'login']);
 
-interface ConnectFlags extends SharedChatFlags {
+interface ConnectFlags extends SharedChatFlags, TlsFlags {
   roomPasswordFile?: string;
   timeout: number;
   q?: number;
@@ -49,14 +50,18 @@ Examples:
 A rocket room is recognised by its greeting; anything else gets plain text, and only
 what you type. Type /quit or press Ctrl-D to leave.`,
   );
+  addTlsOptions(command, 'connect');
   command.action(async (host: string, port: number, flags: ConnectFlags) => {
     const encodings = checkChatFlags(flags);
+    checkTlsFlags(flags, 'connect');
+    const tls = clientTlsFromFlags(flags);
     const quitAfterEofMs = flags.q === undefined ? undefined : flags.q * 1000;
     if (flags.raw) {
       await rawConnect({
         host,
         port,
         udp: flags.udp,
+        tls,
         input: process.stdin,
         output: process.stdout,
         progress: flags.progress || process.stderr.isTTY ? process.stderr : undefined,
@@ -82,6 +87,7 @@ what you type. Type /quit or press Ctrl-D to leave.`,
           roomPassword,
           encodings,
           connectTimeoutMs: flags.timeout * 1000,
+          tls,
         });
     const exitCode = await runChat(client, flags, quitAfterEofMs);
     process.exit(exitCode);

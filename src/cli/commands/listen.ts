@@ -9,13 +9,20 @@ import { ChatConsole } from '../chat-console.js';
 import { addSharedChatOptions, checkChatFlags, type SharedChatFlags } from '../chat-options.js';
 import { parsePort, parsePositiveInt, parseSeconds } from '../options.js';
 import { readPassword } from '../password.js';
+import {
+  addTlsOptions,
+  checkTlsFlags,
+  describeServerCertificate,
+  serverTlsFromFlags,
+  type TlsFlags,
+} from '../tls-options.js';
 
 /** Repeatable options collect into a list. */
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-interface ListenFlags extends SharedChatFlags {
+interface ListenFlags extends SharedChatFlags, TlsFlags {
   passwordFile?: string;
   allow: string[];
   deny: string[];
@@ -64,7 +71,7 @@ export function registerListen(program: Command): void {
       [],
     )
     .option('--max-conns <n>', 'connections at once', parsePositiveInt, 20_000)
-    .option('--max-conns-per-ip <n>', 'connections at once from one address', parsePositiveInt, 200)
+    .option('--max-conns-per-ip <n>', 'connections at once from one address', parsePositiveInt, 1000)
     .option(
       '--max-message-bytes <n>',
       'longest message; longer lines are refused',
@@ -102,8 +109,11 @@ Examples:
 In the room type a message and press Enter; /help lists /nick, /who, /msg, /me,
 /encoding and /quit. Ctrl-C closes the room and says goodbye to everyone.`,
   );
+  addTlsOptions(command, 'listen');
   command.action(async (port: number, flags: ListenFlags) => {
     const encodings = checkChatFlags(flags);
+    checkTlsFlags(flags, 'listen');
+    const secure = await serverTlsFromFlags(flags, flags.host);
     if (flags.keepOpen && !flags.raw)
       throw new UsageError('--keep-open goes with --raw (a room always stays open)');
     const protocol = flags.udp ? 'udp' : 'tcp';
@@ -113,16 +123,20 @@ In the room type a message and press Enter; /help lists /nick, /who, /msg, /me,
         port,
         udp: flags.udp,
         keepOpen: flags.keepOpen,
+        tls: secure?.tls,
         input: process.stdin,
         output: process.stdout,
         progress: flags.progress || process.stderr.isTTY ? process.stderr : undefined,
         onListening: (address) =>
-          process.stderr.write(`Listening on ${address.address} ${address.port} (${protocol})\n`),
+          process.stderr.write(
+            `Listening on ${address.address} ${address.port} (${protocol})\n` +
+              (secure ? describeServerCertificate(secure.certificate) : ''),
+          ),
       });
       await stats;
       return;
     }
-    await runRoom(port, flags, encodings);
+    await runRoom(port, flags, encodings, secure);
   });
 }
 
@@ -130,11 +144,13 @@ async function runRoom(
   port: number,
   flags: ListenFlags,
   encodings: ReturnType<typeof checkChatFlags>,
+  secure: Awaited<ReturnType<typeof serverTlsFromFlags>>,
 ): Promise<void> {
   const server = await startRoomServer({
     port,
     host: flags.host,
     udp: flags.udp,
+    tls: secure?.tls,
     encodings,
     store: flags.store ? { dataDir: flags.dataDir } : 'memory',
     password: readPassword(flags.passwordFile, process.env, 'ROCKET_ROOM_PASSWORD'),
@@ -156,8 +172,10 @@ async function runRoom(
   const { address } = server;
   process.stderr.write(
     `Listening on ${address.address} ${address.port} (${server.protocol}); join with: ` +
-      `rocket connect ${flags.host ?? 'HOST'} ${address.port}${flags.udp ? ' --udp' : ''}  or  nc${flags.udp ? ' -u' : ''} ${flags.host ?? 'HOST'} ${address.port}\n`,
+      `rocket connect ${flags.host ?? 'HOST'} ${address.port}${flags.udp ? ' --udp' : ''}` +
+      (secure ? ' --tls\n' : `  or  nc${flags.udp ? ' -u' : ''} ${flags.host ?? 'HOST'} ${address.port}\n`),
   );
+  if (secure) process.stderr.write(describeServerCertificate(secure.certificate));
 
   let closing = false;
   const shutdown = async (): Promise<void> => {
