@@ -3,7 +3,7 @@ import { sanitizeText } from '../protocol/sanitize.js';
 import { MailRefusal, type MailStore } from '../store/mail-store.js';
 import { hashSecret, secretProblem, verifySecret } from '../store/secrets.js';
 import type { Member } from './member.js';
-import { nickKey } from './nicknames.js';
+import { nickKey, nickSkeleton } from './nicknames.js';
 import { RenderedEvent } from './rendered-event.js';
 
 export interface MailLimits {
@@ -33,6 +33,8 @@ const PAGE = 1000;
  */
 export class Mailroom {
   private readonly claimed = new Set<string>();
+  /** Skeleton -> claimed key, to refuse look-alikes of claimed nicks. */
+  private readonly skeletons = new Map<string, string>();
   private readonly counts = new Map<string, number>();
   private readonly deliveredQueue = new Map<string, string[]>();
   private flushScheduled = false;
@@ -45,11 +47,22 @@ export class Mailroom {
 
   static async open(store: MailStore, limits: Partial<MailLimits> = {}): Promise<Mailroom> {
     const mailroom = new Mailroom(store, { ...DEFAULT_MAIL_LIMITS, ...limits });
-    for (const key of await store.listAccountKeys()) mailroom.claimed.add(key);
+    for (const key of await store.listAccountKeys()) mailroom.remember(key);
     await mailroom.purge();
     mailroom.purgeTimer = setInterval(() => void mailroom.purge(), 3600_000);
     mailroom.purgeTimer.unref();
     return mailroom;
+  }
+
+  private remember(key: string): void {
+    this.claimed.add(key);
+    this.skeletons.set(nickSkeleton(key), key);
+  }
+
+  /** The claimed nick (its key) that `nick` looks like but is not, if any. */
+  lookalikeOf(nick: string): string | undefined {
+    const key = this.skeletons.get(nickSkeleton(nick));
+    return key !== undefined && key !== nickKey(nick) ? key : undefined;
   }
 
   /** True if the nick belongs to an account: nobody else may use it. */
@@ -75,7 +88,7 @@ export class Mailroom {
         'store-failed',
         `${member.nick} is registered already; use /login ${member.nick} SECRET`,
       );
-    this.claimed.add(key);
+    this.remember(key);
     member.account = key;
     return { type: 'login', nick: member.nick, waiting: await this.count(key) };
   }

@@ -17,3 +17,61 @@ export function nickProblem(nick: string): string | undefined {
 export function nickKey(nick: string): string {
   return nick.normalize('NFKC').toLowerCase();
 }
+
+/**
+ * Letters from other scripts that look like Latin ones (Cyrillic "а" and Latin "a" look
+ * the same on screen), folded to the Latin letter, so nobody can pose as "george" by
+ * writing "gеorge" with a Cyrillic "е". A short list of the usual suspects, not all of
+ * Unicode's confusables.
+ */
+const LOOKALIKES: Record<string, string> = {
+  а: 'a',
+  в: 'b',
+  е: 'e',
+  ё: 'e',
+  к: 'k',
+  м: 'm',
+  н: 'h',
+  о: 'o',
+  р: 'p',
+  с: 'c',
+  т: 't',
+  у: 'y',
+  х: 'x',
+  і: 'i',
+  ї: 'i',
+  ј: 'j',
+  ѕ: 's',
+  ԁ: 'd',
+  ԛ: 'q',
+  ԝ: 'w',
+  һ: 'h',
+  ӏ: 'l',
+  α: 'a',
+  β: 'b',
+  ε: 'e',
+  η: 'n',
+  ι: 'i',
+  κ: 'k',
+  ν: 'v',
+  ο: 'o',
+  ρ: 'p',
+  τ: 't',
+  υ: 'u',
+  χ: 'x',
+  ω: 'w',
+  ɡ: 'g',
+  ı: 'i',
+  ȷ: 'j',
+  ℓ: 'l',
+  '0': 'o',
+  '1': 'l',
+  '|': 'l',
+};
+
+/** The shape of a nick on screen: equal skeletons are look-alikes. */
+export function nickSkeleton(nick: string): string {
+  let out = '';
+  for (const ch of nickKey(nick)) out += LOOKALIKES[ch] ?? ch;
+  return out.replace(/i/g, 'l');
+}

@@ -399,6 +399,9 @@ export class Room {
     if (problem) return `cannot use "${sanitizeText(nick)}": ${problem}`;
     const holder = this.joined.get(nickKey(nick));
     if (holder !== undefined && holder !== self) return `the nickname ${nick} is taken; try another`;
+    const lookalike = this.mailroom?.lookalikeOf(nick);
+    if (lookalike !== undefined)
+      return `"${sanitizeText(nick)}" looks too much like the registered nick ${lookalike}; choose another`;
     if (this.mailroom?.isClaimed(nick) && self?.account !== nickKey(nick)) {
       return `${nick} is registered; log in with /login ${nick} SECRET (or rocket's --password-file)`;
     }

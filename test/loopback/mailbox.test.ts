@@ -135,6 +135,8 @@ describe('letters (the u-store)', () => {
     cleanups.push(() => nc.destroy());
     nc.send('/nick george\n');
     await nc.waitForLine(/george is registered/);
+    nc.send('/nick g\u0435orge\n'); // a Cyrillic "е" in the middle
+    await nc.waitForLine(/looks too much like the registered nick george/);
     nc.send('/nick GEORGE\n');
     nc.send('/login george nope\n');
     await nc.waitForLine(/wrong nickname or secret/);

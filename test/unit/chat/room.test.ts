@@ -137,3 +137,12 @@ describe('Room', () => {
     expect(seen.size).toBe(1);
   });
 });
+
+describe('nick look-alikes', () => {
+  it('folds letters that look the same on screen', async () => {
+    const { nickSkeleton } = await import('../../../src/chat/nicknames.js');
+    expect(nickSkeleton('gеorge')).toBe(nickSkeleton('george')); // Cyrillic е
+    expect(nickSkeleton('ＧＥＯＲＧＥ')).toBe(nickSkeleton('george')); // full width
+    expect(nickSkeleton('pepp4')).not.toBe(nickSkeleton('peppa'));
+  });
+});
