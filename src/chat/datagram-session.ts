@@ -11,6 +11,7 @@ import { RecentIds } from '../protocol/recent-ids.js';
 import { encodeDatagram, MAX_UDP_TEXT_BYTES } from '../protocol/udp-wire.js';
 import type { Link } from '../transport/types.js';
 import type { Member } from './member.js';
+import { DEFAULT_RATE_LIMITS, FloodGuard, type RateLimits } from './rate-limit.js';
 import type { RenderedEvent } from './rendered-event.js';
 import type { Room } from './room.js';
 
@@ -36,6 +37,10 @@ export class DatagramSession implements Member {
   private readonly splitter = new LineSplitter(MAX_UDP_TEXT_BYTES * 4);
   private readonly said = new RecentIds(1000);
   private closed = false;
+  private flood: FloodGuard = new FloodGuard(DEFAULT_RATE_LIMITS);
+  private warnedAboutRate = false;
+  /** Set when the peer was dropped for flooding: the server ignores it for a while. */
+  flooded = false;
   /** A new plain peer's first datagrams, held briefly in case a rocket hello follows. */
   private held: Buffer[] | undefined;
   private holdTimer: NodeJS.Timeout | undefined;
@@ -50,6 +55,34 @@ export class DatagramSession implements Member {
     this.label = link.label;
     this.encodings = { ...encodings };
     this.decoder = createTextDecoder(encodings.recv);
+  }
+
+  /** Rate limits for this peer (the room's settings). */
+  limit(limits: RateLimits): void {
+    this.flood = new FloodGuard(limits);
+  }
+
+  /**
+   * Whether a datagram may be heard. Datagrams have no flow control, so over the limit
+   * they are dropped (the peer is told once); a peer that keeps flooding is dropped.
+   */
+  admit(byteLength: number): boolean {
+    const verdict = this.flood.account(1, byteLength);
+    if ('disconnect' in verdict) {
+      this.send({ type: 'error', code: 'flood', text: 'disconnected for flooding the room' });
+      this.flooded = true;
+      this.expire('flooding');
+      return false;
+    }
+    if (verdict.wait === 0) return true;
+    if (!this.warnedAboutRate) {
+      this.warnedAboutRate = true;
+      this.send({
+        type: 'info',
+        text: 'you are sending faster than this room allows; messages over the limit are dropped',
+      });
+    }
+    return false;
   }
 
   start(): void {
@@ -75,8 +108,9 @@ export class DatagramSession implements Member {
     this.held = undefined;
     this.holdTimer = undefined;
     if (this.closed) return;
-    this.room.join(this);
+    // The first words join the room (a first "/nick bob" joins as bob, as over TCP).
     for (const datagram of held) this.receiveText(datagram);
+    if (!this.room.isJoined(this)) this.room.join(this);
   }
 
   /** A text datagram from a plain peer. */

@@ -116,6 +116,7 @@ async function serveRoom(
       peerTimeoutMs: options.peerTimeoutMs,
       admission,
       maxPeers: options.admission?.maxConnections,
+      rateLimits,
     });
     return {
       room,

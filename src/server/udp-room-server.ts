@@ -1,5 +1,6 @@
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { DatagramSession } from '../chat/datagram-session.js';
+import type { RateLimits } from '../chat/rate-limit.js';
 import type { Room } from '../chat/room.js';
 import type { EncodingPair } from '../protocol/codec.js';
 import { decodeDatagram, encodeDatagram, isRocketDatagram } from '../protocol/udp-wire.js';
@@ -16,7 +17,11 @@ export interface UdpRoomOptions {
   admission?: Admission;
   /** Peers at once. */
   maxPeers?: number;
+  rateLimits?: RateLimits;
 }
+
+/** A peer dropped for flooding is not heard again for this long. */
+const FLOOD_BAN_MS = 60_000;
 
 /**
  * A protected room lets a new UDP peer in only with the room password: a plain peer's
@@ -58,6 +63,7 @@ export async function listenUdpRoom(
   const socket = await bindUdp(bind);
   const bound = socket.address();
   const peers = new Map<string, DatagramSession>();
+  const banned = new Map<string, number>();
   const peerTimeoutMs = options.peerTimeoutMs ?? 5 * 60_000;
   const admission = options.admission ?? new Admission();
   const maxPeers = options.maxPeers ?? DEFAULT_MAX_CONNECTIONS;
@@ -77,6 +83,11 @@ export async function listenUdpRoom(
 
   socket.on('message', (datagram: Buffer, rinfo: RemoteInfo) => {
     const key = peerLabel(rinfo);
+    const bannedUntil = banned.get(key);
+    if (bannedUntil !== undefined) {
+      if (Date.now() < bannedUntil) return;
+      banned.delete(key);
+    }
     let session = peers.get(key);
     if (session?.isClosed) {
       peers.delete(key);
@@ -117,10 +128,18 @@ export async function listenUdpRoom(
         options.encodings,
         roomAddress,
       );
+      if (options.rateLimits) session.limit(options.rateLimits);
       peers.set(key, session);
       session.start();
       // The "/pass SECRET" that opened the door is not said in the room.
       if (room.isProtected && !request) return;
+    }
+    if (!session.admit(datagram.length)) {
+      if (session.flooded) {
+        banned.set(key, Date.now() + FLOOD_BAN_MS);
+        peers.delete(key);
+      }
+      return;
     }
     if (request) session.receiveRequest(request);
     else session.receiveText(datagram);

@@ -153,3 +153,44 @@ describe('a flooding peer', () => {
     await watcher.waitForLine(/> still working\?$/);
   }, 30_000);
 });
+
+describe('a flooding UDP peer', () => {
+  it('has datagrams over the limit dropped with a notice, then is dropped itself', async () => {
+    const { default: dgram } = await import('node:dgram');
+    const server = await room({ udp: true, rateLimits: { messagesPerSecond: 50, floodMs: 1000 } });
+    const heard: string[] = [];
+    const watcher = dgram.createSocket('udp4');
+    const flooder = dgram.createSocket('udp4');
+    cleanups.push(
+      () => watcher.close(),
+      () => flooder.close(),
+    );
+    watcher.on('message', (m) => heard.push(m.toString()));
+    const toFlooder: string[] = [];
+    flooder.on('message', (m) => toFlooder.push(m.toString()));
+    watcher.send('/nick watcher', server.address.port, '127.0.0.1');
+    await waitUntil(watcher, 'message', () => heard.some((l) => l.includes('In the room')));
+    flooder.send('/nick flooder', server.address.port, '127.0.0.1');
+    await waitUntil(watcher, 'message', () =>
+      heard.some((l) => /(flooder joined|now known as flooder)/.test(l)),
+    );
+    // Bounded: 3,000 datagrams over at most 3 s.
+    const deadline = Date.now() + 3000;
+    for (let i = 0; i < 3000 && Date.now() < deadline; i++) {
+      await new Promise<void>((resolve) =>
+        flooder.send(`spam ${i}`, server.address.port, '127.0.0.1', () => resolve()),
+      );
+      if (i % 100 === 99) await new Promise((r) => setTimeout(r, 20));
+    }
+    await waitUntil(
+      flooder,
+      'message',
+      () => toFlooder.some((l) => l.includes('disconnected for flooding')),
+      5000,
+    );
+    expect(toFlooder.some((l) => l.includes('messages over the limit are dropped'))).toBe(true);
+    const relayed = heard.filter((l) => /> spam \d+/.test(l)).length;
+    expect(relayed).toBeLessThan(500);
+    await waitUntil(watcher, 'message', () => heard.some((l) => /flooder left \(flooding\)/.test(l)));
+  });
+});

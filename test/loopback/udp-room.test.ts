@@ -69,7 +69,7 @@ describe('UDP room', () => {
     a.send('hello from a');
     await a.waitFor(/^\*\*\* rocket\/1 .*You are guest-\d+/);
     b.send('/nick bob');
-    await a.waitFor(/is now known as bob/);
+    await a.waitFor(/^\*\*\* bob joined$/);
     b.send('hi a');
     expect(await a.waitFor(/^<bob> hi a$/)).toBe('<bob> hi a');
   });
@@ -160,7 +160,7 @@ describe('UDP room', () => {
     watcher.send('/nick watcher');
     const quiet = await plainPeer(server.address.port);
     quiet.send('/nick quiet');
-    await watcher.waitFor(/is now known as quiet/);
+    await watcher.waitFor(/^\*\*\* quiet joined$/);
     // keep the watcher alive while the quiet one expires
     const keepAlive = setInterval(() => watcher.send('/who'), 50);
     cleanups.push(() => clearInterval(keepAlive));
