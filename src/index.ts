@@ -22,4 +22,19 @@ export { renderEvent } from './protocol/render.js';
 export { rawConnect, rawListen } from './raw/index.js';
 export type { RawConnectOptions, RawListenOptions, RawStats } from './raw/types.js';
 export { type RoomServer, type RoomServerOptions, startRoomServer } from './server/room-server.js';
+export {
+  certificateFingerprint,
+  createSelfSignedCertificate,
+  loadServerCertificate,
+  parseFingerprint,
+  type ServerCertificate,
+} from './transport/certificates.js';
+export { KnownHosts, knownHostsPath, type PinResult } from './transport/known-hosts.js';
+export {
+  connectTls,
+  listenTls,
+  type TlsClientOptions,
+  type TlsServerOptions,
+  type TlsVersion,
+} from './transport/tls.js';
 export { VERSION } from './version.js';

@@ -89,7 +89,7 @@ TLS:
   rocket listen --tls                   a TLS room; prints its certificate's fingerprint
   rocket listen --tls --cert c.pem --key k.pem
                                         show a real certificate instead
-  --tls applies to TCP only: --udp cannot be encrypted, and nothing over UDP is.`
+  --tls does not apply to UDP: nothing over UDP is encrypted, and --tls --udp is refused.`
       : `
 TLS:
   rocket connect host --tls             the first time pins the room's certificate in
@@ -97,7 +97,7 @@ TLS:
   rocket connect host --tls --fingerprint SHA256:...
                                         trust exactly the certificate the room printed
   rocket connect host --tls --ca ca.pem verify with a CA, like a browser
-  --tls applies to TCP only: --udp cannot be encrypted, and nothing over UDP is.`,
+  --tls does not apply to UDP: nothing over UDP is encrypted, and --tls --udp is refused.`,
   );
 }
 
