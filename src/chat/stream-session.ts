@@ -6,7 +6,13 @@ import {
 } from '../protocol/codec.js';
 import type { ByeEvent, ChatEvent, ClientRequest, MessageEvent } from '../protocol/events.js';
 import { encodeFrame, FrameDecoder } from '../protocol/frame.js';
-import { GREETING_PREFIX, PROTOCOL_VERSION, UPGRADE_ACCEPT, UPGRADE_REQUEST } from '../protocol/handshake.js';
+import {
+  GREETING_PREFIX,
+  looksLikeTlsHello,
+  PROTOCOL_VERSION,
+  UPGRADE_ACCEPT,
+  UPGRADE_REQUEST,
+} from '../protocol/handshake.js';
 import { LineSplitter } from '../protocol/line-splitter.js';
 import type { Link } from '../transport/types.js';
 import type { Member } from './member.js';
@@ -329,6 +335,12 @@ export class StreamSession implements Member {
   }
 
   private detect(chunk: Buffer): void {
+    if (this.detectBytes.length === 0 && looksLikeTlsHello(chunk)) {
+      // It already read our plain greeting and says "does not speak TLS" on its side.
+      this.finish();
+      this.link.destroy();
+      return;
+    }
     this.detectBytes = this.detectBytes.length === 0 ? chunk : Buffer.concat([this.detectBytes, chunk]);
     for (const magic of [UPGRADE_BYTES, UPGRADE_BYTES_CRLF]) {
       const n = Math.min(magic.length, this.detectBytes.length);

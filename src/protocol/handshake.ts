@@ -13,6 +13,14 @@ export const GREETING_PREFIX = `*** rocket/${PROTOCOL_VERSION} `;
 export const UPGRADE_REQUEST = `ROCKET/${PROTOCOL_VERSION} HELLO`;
 export const UPGRADE_ACCEPT = `ROCKET/${PROTOCOL_VERSION} OK`;
 
+/**
+ * A TLS ClientHello (record type 0x16, version 3.x): a `rocket connect --tls` or a browser
+ * that reached a plain port. Its binary bytes must never become chat lines.
+ */
+export function looksLikeTlsHello(bytes: Buffer): boolean {
+  return bytes[0] === 0x16 && (bytes.length < 2 || bytes[1] === 0x03);
+}
+
 export function isRocketGreeting(line: string): boolean {
   return line.startsWith(GREETING_PREFIX);
 }

@@ -4,7 +4,7 @@ import { StreamSession, type StreamSessionOptions } from '../chat/stream-session
 import { describeLostPeer, formatHostPort } from '../transport/socket-errors.js';
 import { listenTcp } from '../transport/tcp.js';
 import { createTcpLink } from '../transport/tcp-link.js';
-import { listenTls, type TlsServerOptions, turnAwayTlsClients } from '../transport/tls.js';
+import { listenTls, type TlsServerOptions } from '../transport/tls.js';
 import { Admission } from './admission.js';
 
 export type TcpSessionOptions = Omit<StreamSessionOptions, 'roomAddress'>;
@@ -67,9 +67,7 @@ export async function listenTcpRoom(
     });
     session.start();
   };
-  const server = tls
-    ? await listenTls({ ...bind, tls }, onConnection)
-    : await listenTcp(bind, turnAwayTlsClients(onConnection));
+  const server = tls ? await listenTls({ ...bind, tls }, onConnection) : await listenTcp(bind, onConnection);
   // A listening socket error after bind (e.g. EMFILE on accept) must not kill the room.
   server.on('error', () => {});
 

@@ -139,37 +139,6 @@ export async function listenTls(
   return listenTcp({ ...options, pauseOnConnect: true }, accept);
 }
 
-/**
- * For a plain (not TLS) listener: a client whose first bytes are a TLS handshake record (a
- * `rocket connect --tls`, a browser on https://) is closed before anything else sees them, so
- * its binary hello never turns into chat lines. It has already read the room's plain greeting
- * and reports "does not speak TLS" itself. Plain clients are handed on at once, unchanged.
- *
- * The first 'data' event is looked at through the socket's own `emit`, because the room speaks
- * first: waiting for the client's first bytes before greeting would stall nc and telnet.
- */
-export function turnAwayTlsClients(
-  onConnection: (socket: net.Socket) => void,
-  onTurnedAway?: (message: string) => void,
-): (socket: net.Socket) => void {
-  return (socket) => {
-    const emit = socket.emit;
-    socket.emit = function (this: net.Socket, event: string | symbol, ...args: unknown[]): boolean {
-      if (event === 'data') {
-        socket.emit = emit; // only the first chunk is looked at
-        const chunk = args[0] as Buffer;
-        if (chunk[0] === TLS_HANDSHAKE_RECORD && (chunk.length < 2 || chunk[1] === 0x03)) {
-          onTurnedAway?.(`${remoteLabel(socket)} spoke TLS to this plain port; closed`);
-          socket.destroy();
-          return false;
-        }
-      }
-      return Reflect.apply(emit, this, [event, ...args]) as boolean;
-    } as typeof socket.emit;
-    onConnection(socket);
-  };
-}
-
 export interface TlsClientOptions {
   /**
    * Verify the server against these CAs (PEM), in addition to the system's, and check that its
