@@ -8,6 +8,7 @@ import { ChatConsole } from '../chat-console.js';
 import { addSharedChatOptions, checkChatFlags, type SharedChatFlags } from '../chat-options.js';
 import { parsePort, parseSeconds } from '../options.js';
 import { readPassword } from '../password.js';
+import { abortOnSignals } from '../signals.js';
 import { addTlsOptions, checkTlsFlags, clientTlsFromFlags, type TlsFlags } from '../tls-options.js';
 
 const REFUSALS = new Set(['room-password', 'flood', 'protocol', 'login']);
@@ -67,6 +68,7 @@ what you type. Type /quit or press Ctrl-D to leave.`,
         progress: flags.progress || process.stderr.isTTY ? process.stderr : undefined,
         connectTimeoutMs: flags.timeout * 1000,
         quitAfterEofMs,
+        signal: abortOnSignals(),
       });
       return;
     }

@@ -9,6 +9,7 @@ import { ChatConsole } from '../chat-console.js';
 import { addSharedChatOptions, checkChatFlags, type SharedChatFlags } from '../chat-options.js';
 import { parsePort, parsePositiveInt, parseSeconds } from '../options.js';
 import { readPassword } from '../password.js';
+import { abortOnSignals } from '../signals.js';
 import {
   addTlsOptions,
   checkTlsFlags,
@@ -24,6 +25,7 @@ function collect(value: string, previous: string[]): string[] {
 
 interface ListenFlags extends SharedChatFlags, TlsFlags {
   passwordFile?: string;
+  q?: number;
   allow: string[];
   deny: string[];
   maxConns: number;
@@ -49,6 +51,11 @@ export function registerListen(program: Command): void {
     .argument('[port]', 'port to listen on', parsePort, 8888)
     .option('--host <addr>', 'listen on this address only (default: every interface, IPv6 and IPv4)')
     .option('--keep-open', 'with --raw: serve the next connection after one ends')
+    .option(
+      '-q <seconds>',
+      'with --raw: after the end of input, wait this long, then quit (nc -q)',
+      parseSeconds,
+    )
     .option('--data-dir <dir>', 'where letters and accounts are kept (default: your per-user data folder)')
     .option('--no-store', 'keep letters in memory only: they are lost when the room stops')
     .option('--quota <n>', 'letters that may wait for one person', parsePositiveInt, 100_000)
@@ -116,6 +123,8 @@ In the room type a message and press Enter; /help lists /nick, /who, /msg, /me,
     const secure = await serverTlsFromFlags(flags, flags.host);
     if (flags.keepOpen && !flags.raw)
       throw new UsageError('--keep-open goes with --raw (a room always stays open)');
+    if (flags.q !== undefined && !flags.raw)
+      throw new UsageError('-q goes with --raw (a room stays open until stopped)');
     const protocol = flags.udp ? 'udp' : 'tcp';
     if (flags.raw) {
       const stats = rawListen({
@@ -124,6 +133,9 @@ In the room type a message and press Enter; /help lists /nick, /who, /msg, /me,
         udp: flags.udp,
         keepOpen: flags.keepOpen,
         tls: secure?.tls,
+        signal: abortOnSignals(),
+        quitAfterEofMs: flags.q === undefined ? undefined : flags.q * 1000,
+        onConnectionError: (err) => process.stderr.write(`rocket: ${err.message}\n`),
         input: process.stdin,
         output: process.stdout,
         progress: flags.progress || process.stderr.isTTY ? process.stderr : undefined,
