@@ -10,6 +10,8 @@ import { LineSplitter } from '../protocol/line-splitter.js';
 import { RecentIds } from '../protocol/recent-ids.js';
 import { encodeDatagram, MAX_UDP_TEXT_BYTES } from '../protocol/udp-wire.js';
 import type { Link } from '../transport/types.js';
+import { describeEncodings } from './encodings-text.js';
+import { LetterReceipts, postLetter } from './letter-requests.js';
 import type { Member } from './member.js';
 import { DEFAULT_RATE_LIMITS, FloodGuard, type RateLimits } from './rate-limit.js';
 import type { RenderedEvent } from './rendered-event.js';
@@ -29,7 +31,7 @@ const HELLO_WAIT_MS = 250;
 export class DatagramSession implements Member {
   nick = '';
   account?: string;
-  private readonly awaitingReceipt = new Map<string, () => void>();
+  private readonly receipts = new LetterReceipts();
   readonly label: string;
   lastHeard = Date.now();
   private encodings: EncodingPair;
@@ -169,22 +171,10 @@ export class DatagramSession implements Member {
         return;
       }
       case 'mail':
-        // Retransmitted letters are stored once (the store knows the id) and confirmed again.
-        if (
-          typeof request.id === 'string' &&
-          typeof request.to === 'string' &&
-          typeof request.text === 'string'
-        ) {
-          void this.room.post(this, { id: request.id.slice(0, 64), to: request.to, text: request.text });
-        }
+        postLetter(this.room, this, request);
         return;
       case 'received':
-        if (!Array.isArray(request.ids)) return;
-        for (const id of request.ids) {
-          const delivered = this.awaitingReceipt.get(String(id));
-          this.awaitingReceipt.delete(String(id));
-          delivered?.();
-        }
+        this.receipts.confirm(request);
         return;
       case 'quit':
         this.room.input(
@@ -215,7 +205,7 @@ export class DatagramSession implements Member {
   deliverLetter(event: MessageEvent, rendered: RenderedEvent, delivered: () => void): void {
     if (this.closed) return;
     if (this.kind === 'rocket') {
-      this.awaitingReceipt.set(event.id, delivered);
+      this.receipts.expect(event.id, delivered);
       this.link.write(rendered.datagram());
       return;
     }
@@ -251,10 +241,7 @@ export class DatagramSession implements Member {
   }
 
   describeEncoding(): string {
-    const { send, recv } = this.encodings;
-    return send === recv
-      ? `the room reads and writes ${send} for you; /encoding NAME changes it`
-      : `the room reads ${recv} from you and writes ${send} to you; /encoding NAME sets both`;
+    return describeEncodings(this.encodings);
   }
 
   private send(event: ChatEvent): void {

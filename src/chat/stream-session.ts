@@ -15,6 +15,8 @@ import {
 } from '../protocol/handshake.js';
 import { LineSplitter } from '../protocol/line-splitter.js';
 import type { Link } from '../transport/types.js';
+import { describeEncodings } from './encodings-text.js';
+import { LetterReceipts, postLetter } from './letter-requests.js';
 import type { Member } from './member.js';
 import { DEFAULT_RATE_LIMITS, FloodGuard, type RateLimits, type Throttle } from './rate-limit.js';
 import type { RenderedEvent } from './rendered-event.js';
@@ -54,8 +56,7 @@ type Mode = 'detect' | 'plain' | 'rocket' | 'closed';
 export class StreamSession implements Member {
   nick = '';
   account?: string;
-  /** Letters handed to a rocket, waiting for its `received`. */
-  private readonly awaitingReceipt = new Map<string, () => void>();
+  private readonly receipts = new LetterReceipts();
   readonly label: string;
   private mode: Mode = 'detect';
   private encodings: EncodingPair;
@@ -297,7 +298,7 @@ export class StreamSession implements Member {
   deliverLetter(event: MessageEvent, rendered: RenderedEvent, delivered: () => void): void {
     if (this.mode === 'closed') return;
     if (this.mode === 'rocket') {
-      this.awaitingReceipt.set(event.id, delivered);
+      this.receipts.expect(event.id, delivered);
       this.link.write(rendered.frame());
       return;
     }
@@ -328,10 +329,7 @@ export class StreamSession implements Member {
   }
 
   describeEncoding(): string {
-    const { send, recv } = this.encodings;
-    return send === recv
-      ? `the room reads and writes ${send} for you; /encoding NAME changes it`
-      : `the room reads ${recv} from you and writes ${send} to you; /encoding NAME sets both`;
+    return describeEncodings(this.encodings);
   }
 
   private detect(chunk: Buffer): void {
@@ -453,21 +451,10 @@ export class StreamSession implements Member {
         return;
       }
       case 'mail':
-        if (
-          typeof request.id === 'string' &&
-          typeof request.to === 'string' &&
-          typeof request.text === 'string'
-        ) {
-          void this.room.post(this, { id: request.id.slice(0, 64), to: request.to, text: request.text });
-        }
+        postLetter(this.room, this, request);
         return;
       case 'received':
-        if (!Array.isArray(request.ids)) return;
-        for (const id of request.ids) {
-          const delivered = this.awaitingReceipt.get(String(id));
-          this.awaitingReceipt.delete(String(id));
-          delivered?.();
-        }
+        this.receipts.confirm(request);
         return;
       case 'say': {
         if (typeof request.text !== 'string') return;

@@ -1,0 +1,31 @@
+import type { Member } from './member.js';
+import type { Room } from './room.js';
+
+/**
+ * The letter requests a rocket makes, the same over TCP frames and UDP datagrams:
+ * `mail` (leave a letter) and `received` (letters that reached the person).
+ */
+export function postLetter(room: Room, member: Member, request: Record<string, unknown>): void {
+  const { id, to, text } = request;
+  if (typeof id !== 'string' || typeof to !== 'string' || typeof text !== 'string') return;
+  // A retransmitted letter is stored once (the store knows its id) and confirmed again.
+  void room.post(member, { id: id.slice(0, 64), to, text });
+}
+
+/** Letters handed to a rocket, each waiting for the rocket to say it has it. */
+export class LetterReceipts {
+  private readonly waiting = new Map<string, () => void>();
+
+  expect(id: string, delivered: () => void): void {
+    this.waiting.set(id, delivered);
+  }
+
+  confirm(request: Record<string, unknown>): void {
+    if (!Array.isArray(request.ids)) return;
+    for (const id of request.ids) {
+      const delivered = this.waiting.get(String(id));
+      this.waiting.delete(String(id));
+      delivered?.();
+    }
+  }
+}
