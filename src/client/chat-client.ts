@@ -366,6 +366,8 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
         break;
       case 'error':
         if (event.id !== undefined) this.letters.fail(event.id, event.text);
+        // The room is turning us away: that, not "connection closed", is why things fail.
+        if (event.code === 'room-password' || event.code === 'flood') this.lostReason = event.text;
         break;
       case 'nick':
         if (event.from === this.nickname) this.nickname = event.to;

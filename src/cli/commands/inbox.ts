@@ -1,16 +1,17 @@
 import type { Command } from 'commander';
-import { connectChat } from '../../client/chat-client.js';
 import type { ChatConnection } from '../../client/types.js';
-import { connectUdpChat } from '../../client/udp-chat-client.js';
 import { UsageError } from '../../errors.js';
 import type { ChatEvent, MessageEvent } from '../../protocol/events.js';
 import { renderEvent } from '../../protocol/render.js';
 import { sanitizeText } from '../../protocol/sanitize.js';
 import { parseHostPort } from '../host-port.js';
+import { openRocket } from '../open-rocket.js';
 import { parseSeconds } from '../options.js';
 import { readPassword } from '../password.js';
+import { addTlsOptions, checkTlsFlags, clientTlsFromFlags, type TlsFlags } from '../tls-options.js';
 
-interface InboxFlags {
+interface InboxFlags extends TlsFlags {
+  roomPasswordFile?: string;
   nick: string;
   passwordFile?: string;
   udp?: boolean;
@@ -19,12 +20,12 @@ interface InboxFlags {
 }
 
 export function registerInbox(program: Command): void {
-  program
-    .command('inbox')
+  addTlsOptions(program.command('inbox'), 'connect')
     .description('pick up the letters waiting for you (George at the u-store), then exit')
     .argument('<host[:port]>', 'the room, e.g. localhost or 192.168.0.100:8888')
     .requiredOption('--nick <name>', 'your registered nickname')
     .option('--password-file <file>', 'your secret (or set ROCKET_PASSWORD)')
+    .option('--room-password-file <file>', 'the password of a protected room (or set ROCKET_ROOM_PASSWORD)')
     .option('--udp', 'over UDP')
     .option('--json', 'print each letter as a {"type":"message",...,"stored":true} line')
     .option('--timeout <seconds>', 'give up connecting after this long', parseSeconds, 10)
@@ -44,15 +45,17 @@ from the room. The first login with a free nickname claims it.`,
       if (password === undefined) {
         throw new UsageError('rocket inbox needs your secret: --password-file FILE or ROCKET_PASSWORD');
       }
-      const client: ChatConnection = flags.udp
-        ? await connectUdpChat({ host, port, nick: flags.nick, password, assumeRocket: true })
-        : await connectChat({
-            host,
-            port,
-            nick: flags.nick,
-            password,
-            connectTimeoutMs: flags.timeout * 1000,
-          });
+      checkTlsFlags(flags, 'connect');
+      const client: ChatConnection = await openRocket({
+        host,
+        port,
+        nick: flags.nick,
+        password,
+        roomPassword: readPassword(flags.roomPasswordFile, process.env, 'ROCKET_ROOM_PASSWORD'),
+        udp: flags.udp,
+        tls: clientTlsFromFlags(flags),
+        timeoutMs: flags.timeout * 1000,
+      });
       const done = collectInbox(client, flags.json);
       try {
         await client.loggedIn();

@@ -1,14 +1,15 @@
 import type { Command } from 'commander';
-import { connectChat } from '../../client/chat-client.js';
-import { connectUdpChat } from '../../client/udp-chat-client.js';
 import { type RocketError, UsageError } from '../../errors.js';
 import type { StoredEvent } from '../../protocol/events.js';
 import { parseHostPort } from '../host-port.js';
+import { openRocket } from '../open-rocket.js';
 import { parseSeconds } from '../options.js';
 import { readPassword } from '../password.js';
 import { readInputLines } from '../read-lines.js';
+import { addTlsOptions, checkTlsFlags, clientTlsFromFlags, type TlsFlags } from '../tls-options.js';
 
-interface SendFlags {
+interface SendFlags extends TlsFlags {
+  roomPasswordFile?: string;
   to: string;
   nick?: string;
   passwordFile?: string;
@@ -18,14 +19,14 @@ interface SendFlags {
 }
 
 export function registerSend(program: Command): void {
-  program
-    .command('send')
+  addTlsOptions(program.command('send'), 'connect')
     .description("leave letters for someone who is away (Peppa's letter at the u-store), then exit")
     .argument('<host[:port]>', 'the room, e.g. localhost or 192.168.0.100:8888')
     .argument('[text...]', 'the letter; without it, every line of stdin is a letter of its own')
     .requiredOption('--to <nick>', 'who the letters are for (a registered nickname)')
     .option('--nick <name>', 'sign as this nickname')
     .option('--password-file <file>', 'the secret of --nick (or set ROCKET_PASSWORD)')
+    .option('--room-password-file <file>', 'the password of a protected room (or set ROCKET_ROOM_PASSWORD)')
     .option('--udp', 'over UDP: letters are sent again until the room confirms them')
     .option('--json', 'print one {"type":"stored","id":...} line per letter')
     .option('--timeout <seconds>', 'give up connecting after this long', parseSeconds, 10)
@@ -47,15 +48,17 @@ Exits 0 only once the room has confirmed every letter stored; 1 if any was refus
       }
       const texts = words.length > 0 ? [words.join(' ')] : await readInputLines(process.stdin);
       if (texts.length === 0) throw new UsageError('nothing to send: give the text, or lines on stdin');
-      const client = flags.udp
-        ? await connectUdpChat({ host, port, nick: flags.nick, password, assumeRocket: true })
-        : await connectChat({
-            host,
-            port,
-            nick: flags.nick,
-            password,
-            connectTimeoutMs: flags.timeout * 1000,
-          });
+      checkTlsFlags(flags, 'connect');
+      const client = await openRocket({
+        host,
+        port,
+        nick: flags.nick,
+        password,
+        roomPassword: readPassword(flags.roomPasswordFile, process.env, 'ROCKET_ROOM_PASSWORD'),
+        udp: flags.udp,
+        tls: clientTlsFromFlags(flags),
+        timeoutMs: flags.timeout * 1000,
+      });
       try {
         if (password !== undefined) await client.loggedIn();
         const results = await Promise.allSettled(texts.map((text) => client.sendLetter(flags.to, text)));
