@@ -19,9 +19,13 @@ const WINDOW = arg('window', 500);
 const DEADLINE = Date.now() + 120_000;
 
 const dataDir = mkdtempSync(join(tmpdir(), 'rocket-bench-mail-'));
-const server = spawn(process.execPath, ['dist/cli/main.js', 'listen', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
-  stdio: ['pipe', 'ignore', 'pipe'],
-});
+const server = spawn(
+  process.execPath,
+  ['dist/cli/main.js', 'listen', '0', '--host', '127.0.0.1', '--data-dir', dataDir],
+  {
+    stdio: ['pipe', 'ignore', 'pipe'],
+  },
+);
 const port = await new Promise((resolve, reject) => {
   let err = '';
   server.stderr.on('data', (d) => {
