@@ -322,6 +322,9 @@ export class StreamSession implements Member {
   }
 
   setEncoding(encoding: string): string {
+    if (this.mode === 'rocket') {
+      return 'rocket clients always talk UTF-8 to the room; use --encoding on your side for your terminal';
+    }
     if (this.mode === 'plain') this.flushText(false);
     this.encodings = { send: encoding, recv: encoding };
     this.decoder = createTextDecoder(encoding);

@@ -97,15 +97,27 @@ export class ChatConsole {
     this.rl?.close();
   }
 
-  private print(line: string): void {
-    if (!this.interactive) {
-      this.options.output.write(`${line}\n`);
+  /** A diagnostic for the person at this terminal, on stderr, without breaking the prompt. */
+  warn(text: string): void {
+    this.print(`rocket: ${text}`, process.stderr);
+  }
+
+  private print(line: string, stream: NodeJS.WritableStream = this.options.output): void {
+    if (!this.interactive || this.rl === undefined) {
+      stream.write(`${line}\n`);
       return;
     }
-    // Clear the half-typed line, print above it, then redraw the prompt and what was typed.
-    readline.clearLine(this.options.output, 0);
-    readline.cursorTo(this.options.output, 0);
-    this.options.output.write(`${line}\n`);
-    if (!this.ended) this.rl?.prompt(true);
+    // Clear the half-typed input (it may wrap over several rows), print above it, then
+    // redraw the prompt and what was typed.
+    const out = this.options.output;
+    const rows = this.rl.getCursorPos().rows;
+    readline.moveCursor(out, 0, -rows);
+    readline.cursorTo(out, 0);
+    readline.clearScreenDown(out);
+    stream.write(`${line}\n`);
+    // readline redraws by first moving up `prevRows` (where it last left the cursor in a
+    // wrapped input; stale after a paste). The cursor is already where the prompt belongs.
+    (this.rl as unknown as { prevRows: number }).prevRows = 0;
+    if (!this.ended) this.rl.prompt(true);
   }
 }

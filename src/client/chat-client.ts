@@ -16,7 +16,7 @@ import { LineSplitter } from '../protocol/line-splitter.js';
 import { RecentIds } from '../protocol/recent-ids.js';
 import { describeLostPeer } from '../transport/socket-errors.js';
 import { connectTcp, remoteLabel } from '../transport/tcp.js';
-import { connectTls, type TlsClientOptions } from '../transport/tls.js';
+import { connectTls, PLAIN_CLIENT_NOTICE, type TlsClientOptions } from '../transport/tls.js';
 import { VERSION } from '../version.js';
 import { LetterTracker } from './letter-tracker.js';
 import type { ChatConnection, ClientEvents, ClientMode, CloseInfo } from './types.js';
@@ -43,6 +43,8 @@ export interface ChatClientOptions {
 }
 
 const GREETING_BYTES = Buffer.from(GREETING_PREFIX, 'latin1');
+/** What a rocket TLS room says to a client that spoke plain text to it. */
+const TLS_NOTICE = Buffer.from(PLAIN_CLIENT_NOTICE.split(';')[0]!, 'latin1');
 
 /**
  * Peppa's side over TCP. Talks frames to a rocket room and plain text to anything else
@@ -250,6 +252,12 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
 
   private detect(chunk: Buffer): void {
     this.pendingBytes = this.pendingBytes.length === 0 ? chunk : Buffer.concat([this.pendingBytes, chunk]);
+    if (this.pendingBytes.subarray(0, TLS_NOTICE.length).equals(TLS_NOTICE)) {
+      // A rocket TLS room telling a plain client to use TLS: a failure, not a chat line.
+      this.lostReason = `${this.peer} speaks TLS: use rocket connect --tls`;
+      this.socket.destroy();
+      return;
+    }
     const n = Math.min(GREETING_BYTES.length, this.pendingBytes.length);
     if (!this.pendingBytes.subarray(0, n).equals(GREETING_BYTES.subarray(0, n))) {
       this.becomePlain();

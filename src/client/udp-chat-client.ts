@@ -48,6 +48,9 @@ interface Outstanding {
  * a rocket room (its greeting); then messages travel as JSON datagrams with ids that the
  * room acknowledges, and are sent again until they are.
  */
+/** How long the end of input waits for a rocket room's greeting after plain words. */
+const GREETING_WAIT_MS = 1000;
+
 export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatConnection {
   private state: ClientMode = 'plain';
   private nickname: string | undefined;
@@ -62,6 +65,9 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
   private readonly closedPromise: Promise<CloseInfo>;
   private resolveClosed!: (info: CloseInfo) => void;
   private inFlightSends = 0;
+  /** We sent the peer something / the peer sent us something. */
+  private spoke = false;
+  private heard = false;
   private readonly letters = new LetterTracker();
   private receipts: string[] = [];
   private helloTimer: NodeJS.Timeout | undefined;
@@ -121,6 +127,23 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
   }
 
   async finish(waitMs?: number): Promise<CloseInfo> {
+    // What we said went out as text; give a rocket room a moment to answer (its greeting
+    // lets us say hello, so the words carry our nick and our goodbye is heard).
+    if (this.spoke && !this.heard && (this.state === 'plain' || this.state === 'upgrading')) {
+      await Promise.race([
+        new Promise<void>((resolve) => {
+          const check = (mode: ClientMode): void => {
+            // Done when the room welcomed us, or a peer that is not a rocket answered.
+            const answeredPlainly = this.heard && mode === 'plain';
+            if (mode !== 'rocket' && mode !== 'closed' && !answeredPlainly) return;
+            this.off('mode', check);
+            resolve();
+          };
+          this.on('mode', check);
+        }),
+        new Promise((resolve) => setTimeout(resolve, GREETING_WAIT_MS)),
+      ]);
+    }
     await this.drained();
     if (waitMs !== undefined) {
       await Promise.race([this.closedPromise, new Promise((r) => setTimeout(r, waitMs))]);
@@ -144,6 +167,7 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
   }
 
   private send(datagram: Buffer, done?: () => void): void {
+    this.spoke = true;
     this.inFlightSends += 1;
     this.socket.send(datagram, () => {
       this.inFlightSends -= 1;
@@ -175,6 +199,7 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
 
   private receive(datagram: Buffer): void {
     if (this.state === 'closed') return;
+    this.heard = true;
     if (isRocketDatagram(datagram)) {
       const value = decodeDatagram(datagram);
       if (value !== undefined) this.handleRocket(value as unknown as ChatEvent | { type: 'pong' });

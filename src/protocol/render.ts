@@ -11,10 +11,9 @@ export function renderEvent(event: ChatEvent): string | undefined {
         const when = new Date(event.ts).toISOString().replace('T', ' ').slice(0, 16);
         return `[letter from ${event.from}, ${when} UTC] ${event.text}`;
       }
-      const privately = event.to !== undefined ? ' (private)' : '';
-      return event.action
-        ? `* ${event.from}${privately} ${event.text}`
-        : `<${event.from}>${privately} ${event.text}`;
+      // "<peppa -> george> hi": both ends of a private message see who it was between.
+      const who = event.to !== undefined ? `${event.from} -> ${event.to}` : event.from;
+      return event.action ? `* ${who} ${event.text}` : `<${who}> ${event.text}`;
     }
     case 'join':
       return `*** ${event.nick} joined`;

@@ -3,9 +3,11 @@ import { type MailLimits, Mailroom } from '../chat/mailroom.js';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from '../chat/rate-limit.js';
 import { Room } from '../chat/room.js';
 import { UsageError } from '../errors.js';
+import { checkPort } from '../netutil/port-status.js';
 import { DEFAULT_ENCODING, type EncodingPair } from '../protocol/codec.js';
 import type { MailStore } from '../store/mail-store.js';
 import { openStore } from '../store/open-store.js';
+import { describeListenError } from '../transport/socket-errors.js';
 import type { TlsServerOptions } from '../transport/tls.js';
 import { Admission, type AdmissionOptions } from './admission.js';
 import { listenTcpRoom } from './tcp-room-server.js';
@@ -64,6 +66,19 @@ export interface RoomServer {
   close(text?: string): Promise<void>;
 }
 
+/**
+ * A port already taken is the likelier reason a second room on it fails, and the one to
+ * report: check it before the store (whose file that room holds locked) is opened.
+ */
+async function refuseTakenPort(options: RoomServerOptions): Promise<void> {
+  if (options.port === 0 || options.store === undefined || options.store === 'memory') return;
+  const protocol = options.udp ? 'udp' : 'tcp';
+  const availability = await checkPort(options.port, { protocol, host: options.host }).catch(() => 'free');
+  if (availability === 'in-use') {
+    throw describeListenError({ code: 'EADDRINUSE' }, options.host, options.port, protocol);
+  }
+}
+
 async function resolveStore(options: RoomServerOptions): Promise<MailStore> {
   const { store } = options;
   if (store === undefined || store === 'memory') return openStore({ memory: true });
@@ -86,6 +101,7 @@ async function resolveStore(options: RoomServerOptions): Promise<MailStore> {
  */
 export async function startRoomServer(options: RoomServerOptions): Promise<RoomServer> {
   const admission = new Admission(options.admission); // bad lists fail before anything opens
+  await refuseTakenPort(options);
   const store = await resolveStore(options);
   const mailroom = await Mailroom.open(store, options.mailLimits);
   try {

@@ -102,7 +102,7 @@ describe('rocket listen with nc clients', () => {
     const roomMark = room.stdout.mark();
 
     await bob.write('/msg carol the secret is 42\n');
-    await carol.stdout.waitFor(/^<bob> \(private\) the secret is 42$/);
+    await carol.stdout.waitFor(/^<bob -> carol> the secret is 42$/);
     // A public line after it: once the others have that, they would have had the secret too.
     await bob.write('public after the secret\n');
     await dave.stdout.waitFor(/^<bob> public after the secret$/, { since: daveMark });

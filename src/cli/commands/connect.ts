@@ -109,7 +109,8 @@ async function runChat(
     json: Boolean(flags.json),
     prompt: () => `${client.nick ?? ''}> `,
     onLine: (line) => {
-      if (/^\/(quit|exit)\b/i.test(line.trim()) && client.mode !== 'rocket') client.quit();
+      const quit = /^\/(quit|exit|bye)\b\s*(.*)$/is.exec(line.trim());
+      if (quit) client.quit(quit[2] || undefined);
       else client.say(line);
     },
     onEnd: () => {

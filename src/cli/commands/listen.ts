@@ -19,15 +19,15 @@ import {
 } from '../tls-options.js';
 
 /** Repeatable options collect into a list. */
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 interface ListenFlags extends SharedChatFlags, TlsFlags {
   passwordFile?: string;
   q?: number;
-  allow: string[];
-  deny: string[];
+  allow?: string[];
+  deny?: string[];
   maxConns: number;
   maxConnsPerIp: number;
   maxMessageBytes: number;
@@ -65,17 +65,11 @@ export function registerListen(program: Command): void {
       '--password-file <file>',
       'a room password (or set ROCKET_ROOM_PASSWORD): nobody gets in without it',
     )
-    .option(
-      '--allow <cidr>',
-      'only these addresses may connect, e.g. 192.168.0.0/24 (repeatable)',
-      collect,
-      [],
-    )
+    .option('--allow <cidr>', 'only these addresses may connect, e.g. 192.168.0.0/24 (repeatable)', collect)
     .option(
       '--deny <cidr>',
       'these addresses may not connect, e.g. 10.0.0.7 or fd00::/8 (repeatable)',
       collect,
-      [],
     )
     .option('--max-conns <n>', 'connections at once', parsePositiveInt, 20_000)
     .option('--max-conns-per-ip <n>', 'connections at once from one address', parsePositiveInt, 1000)
@@ -108,7 +102,7 @@ Examples:
                                         serve the tutorial's client (sends utf-8, reads gbk)
   rocket listen 9000 --raw > file       receive one connection's bytes, like nc -l
   rocket listen --json                  every event as a JSON line, for scripts
-  rocket listen --data-dir ./letters    keep letters and accounts in ./letters/rocket.db
+  rocket listen --data-dir ./letters    keep letters and accounts in ./letters/room-tcp-8888.db
   rocket listen --no-store              letters only in memory (lost on restart)
   rocket listen --password-file ~/.room --allow 192.168.0.0/24
                                         only people on the LAN who know the room password
@@ -158,11 +152,14 @@ async function runRoom(
   encodings: ReturnType<typeof checkChatFlags>,
   secure: Awaited<ReturnType<typeof serverTlsFromFlags>>,
 ): Promise<void> {
+  // Clients turned away at the TLS door are reported through the console once it exists,
+  // so the line does not land in the middle of the prompt.
+  let warn = (message: string): void => void process.stderr.write(`rocket: ${message}\n`);
   const server = await startRoomServer({
     port,
     host: flags.host,
     udp: flags.udp,
-    tls: secure?.tls,
+    tls: secure && { ...secure.tls, onClientError: (message: string) => warn(message) },
     encodings,
     store: flags.store ? { dataDir: flags.dataDir } : 'memory',
     password: readPassword(flags.passwordFile, process.env, 'ROCKET_ROOM_PASSWORD'),
@@ -211,6 +208,7 @@ async function runRoom(
     onEnd: () => {},
     onInterrupt: () => void shutdown(),
   });
+  warn = (message) => consoleUi.warn(message);
   server.room.attach(local);
   server.room.join(local, flags.nick ?? defaultNick());
   consoleUi.refreshPrompt();
