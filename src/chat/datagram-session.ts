@@ -10,12 +10,12 @@ import { LineSplitter } from '../protocol/line-splitter.js';
 import { RecentIds } from '../protocol/recent-ids.js';
 import { encodeDatagram, MAX_UDP_TEXT_BYTES } from '../protocol/udp-wire.js';
 import type { Link } from '../transport/types.js';
-import { describeEncodings } from './encodings-text.js';
 import { LetterReceipts, postLetter } from './letter-requests.js';
 import type { Member } from './member.js';
 import { DEFAULT_RATE_LIMITS, FloodGuard, type RateLimits } from './rate-limit.js';
 import type { RenderedEvent } from './rendered-event.js';
 import type { Room } from './room.js';
+import { describeEncodings, describeMembers } from './room-text.js';
 
 /** Bigger than this, a datagram is fragmented or dropped on real paths; tell the peer instead. */
 const MAX_OUTGOING_DATAGRAM = 60_000;
@@ -95,7 +95,7 @@ export class DatagramSession implements Member {
         `${GREETING_PREFIX}room ${this.room.name} at ${this.roomAddress} (udp). You are ${this.nick}: ` +
           'set your nickname with /nick NAME; /help lists the commands.',
       );
-      this.writeText(`*** In the room: ${members.length > 0 ? members.join(', ') : 'nobody else yet'}`);
+      this.writeText(`*** In the room: ${describeMembers(members)}`);
       // A rocket client speaks text until it has seen the greeting, then says hello with
       // its nick; holding its first words for a moment lets them carry that nick.
       this.held = [];

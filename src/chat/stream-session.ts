@@ -15,12 +15,12 @@ import {
 } from '../protocol/handshake.js';
 import { LineSplitter } from '../protocol/line-splitter.js';
 import type { Link } from '../transport/types.js';
-import { describeEncodings } from './encodings-text.js';
 import { LetterReceipts, postLetter } from './letter-requests.js';
 import type { Member } from './member.js';
 import { DEFAULT_RATE_LIMITS, FloodGuard, type RateLimits, type Throttle } from './rate-limit.js';
 import type { RenderedEvent } from './rendered-event.js';
 import type { Room } from './room.js';
+import { describeEncodings, describeMembers } from './room-text.js';
 
 export interface StreamSessionOptions {
   /** Wire encodings for a plain client until it says /encoding. */
@@ -129,7 +129,7 @@ export class StreamSession implements Member {
       );
     }
     if (this.mode !== 'rocket') {
-      this.writeText(`*** In the room: ${members.length > 0 ? members.join(', ') : 'nobody else yet'}`);
+      this.writeText(`*** In the room: ${describeMembers(members)}`);
     }
     this.joinTimer = setTimeout(() => this.room.join(this), this.options.joinDelayMs ?? 500);
     this.joinTimer.unref();
@@ -499,6 +499,12 @@ export class StreamSession implements Member {
     this.clearIdleTimer();
     this.idleTimer = setTimeout(() => {
       this.idleTimer = undefined;
+      // While we are not reading the peer, the rest of its line may be waiting in the
+      // kernel: silence is ours, not the peer's, so the partial line is not yet a message.
+      if (this.link.readingPaused || this.drainTimer !== undefined) {
+        this.armIdleTimer();
+        return;
+      }
       if (this.mode === 'detect') this.becomePlain();
       if (this.mode === 'plain') this.flushText(false);
     }, this.idleFlushMs);

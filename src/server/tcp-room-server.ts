@@ -3,7 +3,7 @@ import type { Room } from '../chat/room.js';
 import { StreamSession, type StreamSessionOptions } from '../chat/stream-session.js';
 import { describeLostPeer, formatHostPort } from '../transport/socket-errors.js';
 import { listenTcp } from '../transport/tcp.js';
-import { createTcpLink } from '../transport/tcp-link.js';
+import { createTcpLink, LinkGroup } from '../transport/tcp-link.js';
 import { listenTls, type TlsServerOptions } from '../transport/tls.js';
 import { Admission } from './admission.js';
 
@@ -32,6 +32,8 @@ export async function listenTcpRoom(
   tls?: TlsServerOptions,
 ): Promise<TcpRoomListener> {
   const admission = limits.admission ?? new Admission();
+  // One room, one backpressure group: a slow reader here never holds back another room.
+  const links = new LinkGroup();
   const sockets = new Set<Socket>();
   const onConnection = (socket: Socket): void => {
     if (room.isClosed) {
@@ -53,7 +55,7 @@ export async function listenTcpRoom(
       (socket.localAddress ?? '?').replace(/^::ffff:/, ''),
       socket.localPort ?? 0,
     );
-    const session = new StreamSession(room, createTcpLink(socket), { ...sessionOptions, roomAddress });
+    const session = new StreamSession(room, createTcpLink(socket, links), { ...sessionOptions, roomAddress });
     let failure: string | undefined;
     socket.on('data', (chunk: Buffer) => session.receive(chunk));
     socket.on('end', () => session.peerEnded());

@@ -119,13 +119,13 @@ function flush(entry: Pending): void {
     });
 }
 
+/** How long a closed link waits for the peer's FIN before it drops the connection. */
+const END_GRACE_MS = 2000;
+
 /**
  * Wraps an accepted or connected TCP socket as a Link. Links of one `group` share
  * backpressure: see {@link LinkGroup}.
  */
-/** How long a closed link waits for the peer's FIN before it drops the connection. */
-const END_GRACE_MS = 2000;
-
 export function createTcpLink(socket: Socket, group: LinkGroup = defaultGroup): Link {
   const label = remoteLabel(socket);
   const out: Pending = { socket, group, chunks: [], bytes: 0, callbacks: undefined };
@@ -188,6 +188,9 @@ export function createTcpLink(socket: Socket, group: LinkGroup = defaultGroup): 
       if (!socket.destroyed && !socket.writableEnded) socket.end();
       // A peer that never closes its side (nc keeps reading its stdin) is let go after a grace.
       setTimeout(() => socket.destroy(), END_GRACE_MS).unref();
+    },
+    get readingPaused(): boolean {
+      return held || group.isCongested;
     },
     pauseReading(): void {
       held = true;

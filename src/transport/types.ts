@@ -18,6 +18,8 @@ export interface Link {
   end(): void;
   /** Stops reading from the peer for a while (rate limits); absent where there is no flow control. */
   pauseReading?(): void;
+  /** True while nothing is read from the peer (rate limits, or the room's backpressure). */
+  readonly readingPaused?: boolean;
   resumeReading?(): void;
   /** Closes at once, dropping what is queued. */
   destroy(): void;

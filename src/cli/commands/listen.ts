@@ -32,6 +32,7 @@ interface ListenFlags extends SharedChatFlags, TlsFlags {
   maxConnsPerIp: number;
   maxMessageBytes: number;
   rate: number;
+  rateBytes: number;
   idleTimeout: number;
   host?: string;
   keepOpen?: boolean;
@@ -84,6 +85,12 @@ export function registerListen(program: Command): void {
       'messages a second one connection may send before it is slowed down',
       parsePositiveInt,
       100,
+    )
+    .option(
+      '--rate-bytes <n>',
+      'bytes a second one connection may send before it is slowed down',
+      parsePositiveInt,
+      1024 * 1024,
     )
     .option(
       '--idle-timeout <seconds>',
@@ -170,7 +177,7 @@ async function runRoom(
       maxPerAddress: flags.maxConnsPerIp,
     },
     maxMessageBytes: flags.maxMessageBytes,
-    rateLimits: { messagesPerSecond: flags.rate },
+    rateLimits: { messagesPerSecond: flags.rate, bytesPerSecond: flags.rateBytes },
     idleTimeoutMs: flags.idleTimeout * 1000,
     mailLimits: {
       quotaPerRecipient: flags.quota,

@@ -146,3 +146,30 @@ describe('nick look-alikes', () => {
     expect(nickSkeleton('pepp4')).not.toBe(nickSkeleton('peppa'));
   });
 });
+
+describe('a crowded room', () => {
+  it('announces joins in one summary line a second instead of one line per join', async () => {
+    const { vi } = await import('vitest');
+    vi.useFakeTimers();
+    try {
+      const room = new Room({ name: 'test' });
+      const watcher = new FakeMember();
+      room.attach(watcher);
+      room.join(watcher, 'watcher');
+      for (let i = 0; i < 150; i++) {
+        const m = new FakeMember();
+        room.attach(m);
+        room.join(m);
+      }
+      const joinLines = watcher.lines.filter((l) => l.endsWith(' joined'));
+      // the first hundred are announced one by one; the crowd after that in a summary
+      expect(joinLines.length).toBeLessThanOrEqual(101);
+      vi.advanceTimersByTime(1100);
+      const summary = watcher.lines.find((l) => /and \d+ more joined; \/who lists everyone/.test(l));
+      expect(summary).toBeDefined();
+      expect(room.who()).toHaveLength(151);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
