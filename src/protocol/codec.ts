@@ -46,9 +46,21 @@ export interface TextDecoderStream {
 }
 
 export function createTextDecoder(encoding: string): TextDecoderStream {
-  const decoder = iconv.getDecoder(encoding, { stripBOM: false });
+  let decoder = iconv.getDecoder(encoding, { stripBOM: false });
+  const fourByteSequences = iconv.getCodec(encoding).encodingName === 'gb18030';
   return {
-    write: (chunk) => decoder.write(chunk),
+    write: (chunk) => {
+      // iconv-lite 0.7 sizes its output by the new chunk alone, so when bytes held from the
+      // last chunk complete a 4-byte gb18030 character (U+10000 and up) the output is cut
+      // short. Found by the property test; sidestepped by decoding the held bytes and the
+      // new ones afresh. (The held bytes are the decoder's own `prevBytes`.)
+      const held = (decoder as { prevBytes?: number[] }).prevBytes;
+      if (fourByteSequences && held !== undefined && held.length > 0) {
+        decoder = iconv.getDecoder(encoding, { stripBOM: false });
+        return decoder.write(Buffer.concat([Buffer.from(held), chunk]));
+      }
+      return decoder.write(chunk);
+    },
     end: () => decoder.end() ?? '',
   };
 }
