@@ -22,7 +22,15 @@ import { HIST_BUCKETS, mergeHistograms, percentileMs } from '../lib/stats.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SENDERS = 4;
-const ROCKET_BENCH_FLAGS = ['--max-conns-per-ip', '20000', '--rate', '1000000', '--no-store'];
+const ROCKET_BENCH_FLAGS = [
+  '--max-conns-per-ip',
+  '20000',
+  '--rate',
+  '1000000',
+  '--rate-bytes',
+  '1000000000',
+  '--no-store',
+];
 /** A phase fails safe: the server is stopped if it grows past this (a runaway queue). */
 const RSS_GUARD_MIB = 6 * 1024;
 

@@ -70,6 +70,8 @@ export async function udpRun({ relay, rocket, size, count, rate, log }) {
             '127.0.0.1',
             '--rate',
             '1000000',
+            '--rate-bytes',
+            '1000000000',
             '--no-store',
           ]
         : ['socat', '-u', `UDP-RECV:${port},bind=127.0.0.1`, `UDP-SENDTO:127.0.0.1:${recvPort}`];

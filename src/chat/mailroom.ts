@@ -133,7 +133,7 @@ export class Mailroom {
     }
     let outcome: string;
     try {
-      outcome = await this.store.put({ ...letter, to: this.canonicalNick(letter.to) }, senderKey, key);
+      outcome = await this.store.put(letter, senderKey, key);
     } catch (err) {
       throw new MailRefusal(
         'store-failed',
@@ -222,10 +222,6 @@ export class Mailroom {
       });
     }
     this.deliveredQueue.clear();
-  }
-
-  private canonicalNick(nick: string): string {
-    return nick;
   }
 
   private async purge(): Promise<void> {

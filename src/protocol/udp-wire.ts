@@ -42,5 +42,8 @@ export interface UdpPong {
   ts: number;
 }
 
-/** The longest message text carried in one datagram, leaving room for the JSON around it. */
-export const MAX_UDP_TEXT_BYTES = 1000;
+/**
+ * The longest message text in one datagram: 1,400 bytes keeps a message with its nick or
+ * JSON around it inside one 1,500-byte Ethernet frame, so it is never fragmented there.
+ */
+export const MAX_UDP_TEXT_BYTES = 1400;
