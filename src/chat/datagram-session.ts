@@ -15,7 +15,7 @@ import type { Member } from './member.js';
 import { DEFAULT_RATE_LIMITS, FloodGuard, type RateLimits } from './rate-limit.js';
 import type { RenderedEvent } from './rendered-event.js';
 import type { Room } from './room.js';
-import { describeEncodings, describeMembers } from './room-text.js';
+import { describeEncodings, describeMembers, ROCKET_ENCODING_NOTE } from './room-text.js';
 
 /** Bigger than this, a datagram is fragmented or dropped on real paths; tell the peer instead. */
 const MAX_OUTGOING_DATAGRAM = 60_000;
@@ -235,6 +235,9 @@ export class DatagramSession implements Member {
   }
 
   setEncoding(encoding: string): string {
+    if (this.kind === 'rocket') {
+      return ROCKET_ENCODING_NOTE;
+    }
     this.encodings = { send: encoding, recv: encoding };
     this.decoder = createTextDecoder(encoding);
     return `the room now reads and writes ${encoding} for you`;

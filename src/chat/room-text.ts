@@ -15,3 +15,7 @@ export function describeMembers(members: string[]): string {
   const more = (members.length - NAMES_IN_GREETING).toLocaleString('en-US');
   return `${members.slice(0, NAMES_IN_GREETING).join(', ')} and ${more} more (/who lists everyone)`;
 }
+
+/** What `/encoding` tells a rocket: between rockets the wire is always UTF-8. */
+export const ROCKET_ENCODING_NOTE =
+  'rocket clients always talk UTF-8 to the room; use --encoding on your side for your terminal';

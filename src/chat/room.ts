@@ -8,6 +8,7 @@ import type { Mailroom } from './mailroom.js';
 import type { Member } from './member.js';
 import { nickKey, nickProblem } from './nicknames.js';
 import { RenderedEvent } from './rendered-event.js';
+import { ROCKET_ENCODING_NOTE } from './room-text.js';
 
 /**
  * Above this many members, joins and leaves are not broadcast one by one: with N people
@@ -253,7 +254,7 @@ export class Room {
   async login(member: Member, nick: string, secret: string, claimIfFree: boolean): Promise<boolean> {
     const mailroom = this.mailroom;
     if (!mailroom) {
-      this.sendTo(member, { type: 'error', code: 'login', text: 'this room keeps no accounts or letters' });
+      this.loginFailed(member, 'this room keeps no accounts or letters');
       return false;
     }
     try {
@@ -282,19 +283,23 @@ export class Room {
       await this.handOverLetters(member);
       return true;
     } catch (err) {
-      this.sendTo(member, {
-        type: 'error',
-        code: 'login',
-        text: err instanceof Error ? err.message : String(err),
-      });
+      this.loginFailed(member, err);
       return false;
     }
+  }
+
+  private loginFailed(member: Member, err: unknown): void {
+    this.sendTo(member, {
+      type: 'error',
+      code: 'login',
+      text: err instanceof Error ? err.message : String(err),
+    });
   }
 
   /** Claims the member's current nick; `/register SECRET`. */
   private async register(member: Member, secret: string): Promise<boolean> {
     if (!this.mailroom) {
-      this.sendTo(member, { type: 'error', code: 'login', text: 'this room keeps no accounts or letters' });
+      this.loginFailed(member, 'this room keeps no accounts or letters');
       return false;
     }
     try {
@@ -303,11 +308,7 @@ export class Room {
       await this.handOverLetters(member);
       return true;
     } catch (err) {
-      this.sendTo(member, {
-        type: 'error',
-        code: 'login',
-        text: err instanceof Error ? err.message : String(err),
-      });
+      this.loginFailed(member, err);
       return false;
     }
   }
@@ -426,7 +427,7 @@ export class Room {
     if (member.setEncoding === undefined) {
       this.sendTo(member, {
         type: 'info',
-        text: 'rocket clients always talk UTF-8 to the room; use --encoding on your side for your terminal',
+        text: ROCKET_ENCODING_NOTE,
       });
       return;
     }

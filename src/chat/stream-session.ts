@@ -20,7 +20,7 @@ import type { Member } from './member.js';
 import { DEFAULT_RATE_LIMITS, FloodGuard, type RateLimits, type Throttle } from './rate-limit.js';
 import type { RenderedEvent } from './rendered-event.js';
 import type { Room } from './room.js';
-import { describeEncodings, describeMembers } from './room-text.js';
+import { describeEncodings, describeMembers, ROCKET_ENCODING_NOTE } from './room-text.js';
 
 export interface StreamSessionOptions {
   /** Wire encodings for a plain client until it says /encoding. */
@@ -323,7 +323,7 @@ export class StreamSession implements Member {
 
   setEncoding(encoding: string): string {
     if (this.mode === 'rocket') {
-      return 'rocket clients always talk UTF-8 to the room; use --encoding on your side for your terminal';
+      return ROCKET_ENCODING_NOTE;
     }
     if (this.mode === 'plain') this.flushText(false);
     this.encodings = { send: encoding, recv: encoding };
