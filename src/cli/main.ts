@@ -41,7 +41,7 @@ Examples:
 
 Run rocket COMMAND --help for every option of a command.`,
   );
-  registerCommands(program);
+  await registerCommands(program, argv);
   try {
     await program.parseAsync(argv);
   } catch (err) {
