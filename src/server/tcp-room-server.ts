@@ -41,13 +41,16 @@ export async function listenTcpRoom(
       return;
     }
     const peerAddress = socket.remoteAddress ?? '';
-    const refusal = admission.admit(peerAddress);
-    if (refusal !== undefined) {
-      // One line that says why, then the door closes; nothing of the room is shown.
-      socket.on('error', () => {});
-      socket.end(`!!! ${refusal}\n`);
-      socket.setTimeout(2000, () => socket.destroy());
-      return;
+    // Over TLS the door was checked before the handshake (admitRaw), on the raw socket.
+    if (!tls) {
+      const refusal = admission.admit(peerAddress);
+      if (refusal !== undefined) {
+        // One line that says why, then the door closes; nothing of the room is shown.
+        socket.on('error', () => {});
+        socket.end(`!!! ${refusal}\n`);
+        socket.setTimeout(2000, () => socket.destroy());
+        return;
+      }
     }
     sockets.add(socket);
     if (limits.idleTimeoutMs) socket.setTimeout(limits.idleTimeoutMs, () => session.idle());
@@ -64,12 +67,29 @@ export async function listenTcpRoom(
     });
     socket.on('close', () => {
       sockets.delete(socket);
-      admission.release(peerAddress);
+      if (!tls) admission.release(peerAddress);
       session.lost(failure);
     });
     session.start();
   };
-  const server = tls ? await listenTls({ ...bind, tls }, onConnection) : await listenTcp(bind, onConnection);
+  /**
+   * The TLS door: a refused address is closed before a byte is read or a handshake made (a
+   * TLS client cannot read a text line anyway); the slot is held until the raw socket closes.
+   */
+  const admitRaw = (raw: Socket): boolean => {
+    const address = raw.remoteAddress ?? '';
+    const refusal = admission.admit(address);
+    if (refusal !== undefined) {
+      tls?.onClientError?.(`${address} turned away before TLS: ${refusal}`);
+      raw.destroy();
+      return false;
+    }
+    raw.once('close', () => admission.release(address));
+    return true;
+  };
+  const server = tls
+    ? await listenTls({ ...bind, tls, admit: admitRaw }, onConnection)
+    : await listenTcp(bind, onConnection);
   // A listening socket error after bind (e.g. EMFILE on accept) must not kill the room.
   server.on('error', () => {});
 

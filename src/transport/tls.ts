@@ -46,6 +46,12 @@ export interface TlsServerOptions {
 
 export interface TlsListenOptions extends TcpListenOptions {
   tls: TlsServerOptions;
+  /**
+   * Asked about each raw connection before any byte of it is read or any TLS work is done;
+   * returning false refuses it (the callee closes it). Keeps denied addresses and a full
+   * room from costing a handshake.
+   */
+  admit?: (raw: net.Socket) => boolean;
 }
 
 /**
@@ -99,6 +105,7 @@ export async function listenTls(
   });
 
   const accept = (raw: net.Socket): void => {
+    if (options.admit && !options.admit(raw)) return;
     const peer = remoteLabel(raw);
     const onRawError = (): void => {}; // a client that resets before TLS starts only ends itself
     raw.on('error', onRawError);

@@ -465,3 +465,27 @@ describe('TLS transport', () => {
     expect(readFileSync(file, 'utf8')).toContain('[::1]:9000 SHA256:v6');
   });
 });
+
+describe('who may come in, over TLS', () => {
+  it('turns a denied address away before any TLS handshake, and serves the others', async () => {
+    const certificate = await selfSigned();
+    const notes: string[] = [];
+    const server = await tlsRoom(
+      { cert: certificate.cert, key: certificate.key, onClientError: (m) => notes.push(m) },
+      { admission: { deny: ['127.0.0.2'] } },
+    );
+    // A raw TCP connection from the denied address: closed without a byte of TLS from the room.
+    const denied = net.connect({ port: server.address.port, host: '127.0.0.1', localAddress: '127.0.0.2' });
+    const received: Buffer[] = [];
+    denied.on('data', (d) => received.push(d));
+    denied.on('error', () => {});
+    denied.write(Buffer.from([0x16, 0x03, 0x01])); // the start of a ClientHello
+    await once(denied, 'close');
+    expect(Buffer.concat(received).length).toBe(0);
+    expect(
+      notes.some((n) => /127\.0\.0\.2 turned away before TLS: 127\.0\.0\.2 is not allowed/.test(n)),
+    ).toBe(true);
+    const { events } = await join(server, 'allowed', { fingerprint: certificate.fingerprint });
+    expect(events.some((e) => e.type === 'welcome')).toBe(true);
+  });
+});
