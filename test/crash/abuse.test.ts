@@ -49,9 +49,14 @@ describe.skipIf(process.platform !== 'linux')('a room under attack (real process
     // Bounded: 100 MB or 20 s, whichever comes first (the room slows the sender down).
     while (sent < 100 && !attacker.closed && Date.now() < deadline) {
       if (!attacker.socket.write(chunk)) {
-        await new Promise((resolve) => {
-          attacker.socket.once('drain', resolve).once('close', resolve);
-          setTimeout(resolve, 1000);
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            attacker.socket.off('drain', done).off('close', done);
+            clearTimeout(timer);
+            resolve();
+          };
+          const timer = setTimeout(done, 1000);
+          attacker.socket.on('drain', done).on('close', done);
         });
       }
       sent += 1;
