@@ -11,13 +11,12 @@ import {
 } from '../protocol/codec.js';
 import type { ChatEvent, ClientRequest, LoginEvent, StoredEvent } from '../protocol/events.js';
 import { encodeFrame, FrameDecoder } from '../protocol/frame.js';
-import { GREETING_PREFIX, PROTOCOL_VERSION, UPGRADE_ACCEPT, UPGRADE_REQUEST } from '../protocol/handshake.js';
+import { GREETING_PREFIX, helloRequest, UPGRADE_ACCEPT, UPGRADE_REQUEST } from '../protocol/handshake.js';
 import { LineSplitter } from '../protocol/line-splitter.js';
 import { RecentIds } from '../protocol/recent-ids.js';
 import { describeLostPeer } from '../transport/socket-errors.js';
 import { connectTcp, remoteLabel } from '../transport/tcp.js';
 import { connectTls, PLAIN_CLIENT_NOTICE, type TlsClientOptions } from '../transport/tls.js';
-import { VERSION } from '../version.js';
 import { LetterTracker } from './letter-tracker.js';
 import type { ChatConnection, ClientEvents, ClientMode, CloseInfo } from './types.js';
 import { waitForLogin } from './wait-for-login.js';
@@ -271,14 +270,7 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
     // The greeting line is written for plain clients; a rocket hears the welcome frame instead.
     this.setMode('upgrading');
     this.socket.write(Buffer.from(`${UPGRADE_REQUEST}\n`, 'latin1'));
-    this.writeFrame({
-      type: 'hello',
-      version: PROTOCOL_VERSION,
-      client: `rocket/${VERSION}`,
-      ...(this.nickname ? { nick: this.nickname } : {}),
-      ...(this.options.password !== undefined && this.nickname ? { password: this.options.password } : {}),
-      ...(this.options.roomPassword !== undefined ? { roomPassword: this.options.roomPassword } : {}),
-    });
+    this.writeFrame(helloRequest({ ...this.options, nick: this.nickname }));
     if (rest.length > 0) this.upgrading(rest);
   }
 

@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import { RocketError } from '../errors.js';
 import { createTextDecoder, DEFAULT_ENCODING, type EncodingPair, encodeText } from '../protocol/codec.js';
 import type { ChatEvent, LoginEvent, StoredEvent } from '../protocol/events.js';
-import { GREETING_PREFIX, PROTOCOL_VERSION } from '../protocol/handshake.js';
+import { GREETING_PREFIX, helloRequest } from '../protocol/handshake.js';
 import { LineSplitter } from '../protocol/line-splitter.js';
 import { RecentIds } from '../protocol/recent-ids.js';
 import {
@@ -15,7 +15,6 @@ import {
   MAX_UDP_TEXT_BYTES,
 } from '../protocol/udp-wire.js';
 import { describeConnectError, formatHostPort } from '../transport/socket-errors.js';
-import { VERSION } from '../version.js';
 import { LetterTracker } from './letter-tracker.js';
 import type { ChatConnection, ClientEvents, ClientMode, CloseInfo } from './types.js';
 import { waitForLogin } from './wait-for-login.js';
@@ -232,14 +231,7 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
   /** Says hello as a rocket, again until the room welcomes us (datagrams get lost). */
   private upgrade(): void {
     this.state = 'upgrading';
-    const hello = encodeDatagram({
-      type: 'hello',
-      version: PROTOCOL_VERSION,
-      client: `rocket/${VERSION}`,
-      ...(this.nickname ? { nick: this.nickname } : {}),
-      ...(this.options.password !== undefined && this.nickname ? { password: this.options.password } : {}),
-      ...(this.options.roomPassword !== undefined ? { roomPassword: this.options.roomPassword } : {}),
-    });
+    const hello = encodeDatagram(helloRequest({ ...this.options, nick: this.nickname }));
     let tries = 0;
     const sendHello = (): void => {
       if (this.state !== 'upgrading') return;

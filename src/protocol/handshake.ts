@@ -1,3 +1,6 @@
+import { VERSION } from '../version.js';
+import type { ClientRequest } from './events.js';
+
 /**
  * How two rockets find each other without disturbing anyone else.
  *
@@ -23,4 +26,26 @@ export function looksLikeTlsHello(bytes: Buffer): boolean {
 
 export function isRocketGreeting(line: string): boolean {
   return line.startsWith(GREETING_PREFIX);
+}
+
+/** Who a rocket says it is when it says hello. */
+export interface HelloIdentity {
+  nick?: string;
+  /** The nick's secret: only ever sent together with the nick it belongs to. */
+  password?: string;
+  /** The room password of a protected room. */
+  roomPassword?: string;
+}
+
+/** The hello a rocket sends over TCP frames and UDP datagrams alike. */
+export function helloRequest(identity: HelloIdentity): ClientRequest {
+  const { nick, password, roomPassword } = identity;
+  return {
+    type: 'hello',
+    version: PROTOCOL_VERSION,
+    client: `rocket/${VERSION}`,
+    ...(nick ? { nick } : {}),
+    ...(password !== undefined && nick ? { password } : {}),
+    ...(roomPassword !== undefined ? { roomPassword } : {}),
+  };
 }

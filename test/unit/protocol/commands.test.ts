@@ -40,3 +40,15 @@ describe('sanitizeText', () => {
     expect(sanitizeText('\u009b31m')).toBe('\ufffd31m');
   });
 });
+
+describe('helloRequest', () => {
+  it('sends a nick secret only together with its nick', async () => {
+    const { helloRequest } = await import('../../../src/protocol/handshake.js');
+    expect(helloRequest({ nick: 'george', password: 's3cret' })).toMatchObject({
+      nick: 'george',
+      password: 's3cret',
+    });
+    expect(helloRequest({ password: 's3cret' })).not.toHaveProperty('password');
+    expect(helloRequest({ roomPassword: 'door' })).toMatchObject({ type: 'hello', roomPassword: 'door' });
+  });
+});
