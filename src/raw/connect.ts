@@ -1,6 +1,7 @@
 import type net from 'node:net';
 import { UsageError } from '../errors.js';
-import { ReadBufferLender, relaySocket } from '../transport/relay.js';
+import { ReadBufferLender } from '../transport/read-buffer.js';
+import { relaySocket } from '../transport/relay.js';
 import { formatHostPort } from '../transport/socket-errors.js';
 import { connectTcp } from '../transport/tcp.js';
 import { connectTls } from '../transport/tls.js';
@@ -49,7 +50,7 @@ export async function rawConnect(options: RawConnectOptions): Promise<RawStats> 
     const target = { host: options.host, port: options.port, timeoutMs: options.connectTimeoutMs };
     socket = options.tls
       ? await connectTls({ ...target, allowHalfOpen: true, tls: options.tls })
-      : await connectTcp({ ...target, allowHalfOpen: true, onread: lender?.onread });
+      : await connectTcp({ ...target, allowHalfOpen: true, noDelay: false, onread: lender?.onread });
   } catch (err) {
     await io.close();
     throw err;

@@ -1,11 +1,12 @@
 import type net from 'node:net';
 import { isRocketError, UsageError } from '../errors.js';
+import { adoptWithReadBuffer, ReadBufferLender } from '../transport/read-buffer.js';
 import { type RelayEnd, relaySocket } from '../transport/relay.js';
 import { formatHostPort } from '../transport/socket-errors.js';
 import { listenTcp } from '../transport/tcp.js';
 import { listenTls } from '../transport/tls.js';
 import { peerOf, RawSession } from './session.js';
-import { openRawIo, type RawIo } from './stdio.js';
+import { canReuseReadBuffer, openRawIo, type RawIo, SOCKET_READ_BYTES } from './stdio.js';
 import type { RawListenOptions, RawStats } from './types.js';
 import { rawListenUdp } from './udp.js';
 
@@ -50,7 +51,14 @@ export async function rawListen(options: RawListenOptions): Promise<RawStats> {
       throw new UsageError('cannot use --tls with --udp: TLS needs TCP, and nothing over UDP is encrypted');
     return rawListenUdp(options);
   }
-  const bind = { host: options.host, port: options.port, allowHalfOpen: true, pauseOnConnect: true };
+  // Without TCP_NODELAY, like nc: see TcpConnectOptions.noDelay.
+  const bind = {
+    host: options.host,
+    port: options.port,
+    allowHalfOpen: true,
+    pauseOnConnect: true,
+    noDelay: false,
+  };
   const onConnection = (socket: net.Socket): void => listener.accept(socket);
   const server = options.tls
     ? await listenTls({ ...bind, tls: options.tls }, onConnection)
@@ -104,8 +112,13 @@ class TcpRawListener {
     this.queue.push(socket);
   }
 
-  private async serve(socket: net.Socket): Promise<void> {
+  private async serve(accepted: net.Socket): Promise<void> {
     this.serving = true;
+    // TLS decrypts into buffers of its own, so only plain TCP reads into a lent buffer.
+    const socket =
+      !this.options.tls && canReuseReadBuffer(this.io.output)
+        ? adoptWithReadBuffer(accepted, new ReadBufferLender(SOCKET_READ_BYTES), { allowHalfOpen: true })
+        : accepted;
     const peer = peerOf(socket.remoteAddress, socket.remotePort);
     this.options.onConnection?.(peer);
     const session = new RawSession(this.options.progress);

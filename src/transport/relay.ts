@@ -1,6 +1,8 @@
 import type net from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { RocketError } from '../errors.js';
+import { directWriter } from './fd-writer.js';
+import { lenderOf } from './read-buffer.js';
 import { describeLostPeer } from './socket-errors.js';
 
 /**
@@ -57,9 +59,13 @@ export function relaySocket(socket: net.Socket, options: RelayOptions): Promise<
     let settled = false;
     let quitTimer: NodeJS.Timeout | undefined;
 
+    // Straight to the file descriptor when nothing is queued (see directWriter).
+    const writeToSocket = directWriter(socket);
+    const writeToOutput = directWriter(output);
+
     const onInputData = (chunk: Buffer): void => {
       counters.bytesSent += chunk.length;
-      if (!socket.write(chunk)) input.pause();
+      if (!writeToSocket(chunk)) input.pause();
     };
     const onSocketDrain = (): void => {
       input.resume();
@@ -82,7 +88,7 @@ export function relaySocket(socket: net.Socket, options: RelayOptions): Promise<
 
     const onSocketData = (chunk: Buffer): void => {
       counters.bytesReceived += chunk.length;
-      if (!output.write(chunk)) socket.pause();
+      if (!writeToOutput(chunk)) socket.pause();
     };
     const onOutputDrain = (): void => {
       socket.resume();
@@ -229,70 +235,3 @@ function isResetLike(err: NodeJS.ErrnoException): boolean {
 }
 
 function ignore(): void {}
-
-const lenders = new WeakMap<Readable, ReadBufferLender>();
-
-/** The lender behind a socket or pipe created with {@link ReadBufferLender}, if any. */
-export function lenderOf(stream: Readable): ReadBufferLender | undefined {
-  return lenders.get(stream);
-}
-
-/**
- * Reads a socket or pipe into one reused buffer, through net.Socket's `onread` option,
- * instead of the fresh 64 KiB buffer Node allocates for every read, and emits the bytes as
- * ordinary `'data'` events. That halves the JavaScript time per byte of a bulk transfer.
- *
- * A chunk from a reused buffer is only valid until the next read, so the relay says where
- * the chunks go (`lendTo`). The memory is reused only when that consumer took the whole
- * chunk at once: its writableLength is 0 after the write, i.e. the bytes are in the kernel
- * (a TCP socket, a pipe, process.stdout on a file or a terminal). If the write was queued,
- * the queued chunk keeps the old buffer and reading continues in a new one. While the
- * consumer is backed up, small chunks are copied rather than pinning a large buffer each.
- * Only use it with consumers that do not keep chunks after a write completes (a PassThrough
- * does: it hands the very same chunk to its reader).
- *
- * @example
- * const lender = new ReadBufferLender(128 * 1024);
- * const socket = lender.attach(net.connect({ host, port, onread: lender.onread }));
- */
-export class ReadBufferLender {
-  private buffer: Buffer;
-  private consumer: Writable | undefined;
-  private stream: Readable | undefined;
-  readonly onread: { buffer: () => Uint8Array; callback: (bytes: number, buffer: Uint8Array) => boolean };
-
-  constructor(private readonly size: number) {
-    this.buffer = Buffer.allocUnsafe(size);
-    this.onread = {
-      buffer: () => this.buffer,
-      callback: (bytes, buffer) => this.onRead(bytes, buffer),
-    };
-  }
-
-  /** Ties the lender to the stream created with its `onread`; returns the stream. */
-  attach<T extends Readable>(stream: T): T {
-    this.stream = stream;
-    lenders.set(stream, this);
-    return stream;
-  }
-
-  /** Where the chunks go from now on; undefined when nobody consumes them. */
-  lendTo(consumer: Writable | undefined): void {
-    this.consumer = consumer;
-  }
-
-  private onRead(bytes: number, buffer: Uint8Array): boolean {
-    const chunk = Buffer.from(buffer.buffer, buffer.byteOffset, bytes);
-    const consumer = this.consumer;
-    if (consumer !== undefined && consumer.writableLength === 0) {
-      this.stream!.emit('data', chunk);
-      if (consumer.writableLength > 0) this.buffer = Buffer.allocUnsafe(this.size);
-    } else if (bytes >= this.size / 2) {
-      this.stream!.emit('data', chunk);
-      this.buffer = Buffer.allocUnsafe(this.size);
-    } else {
-      this.stream!.emit('data', Buffer.from(chunk));
-    }
-    return true;
-  }
-}

@@ -10,6 +10,8 @@ export interface TcpListenOptions {
   allowHalfOpen?: boolean;
   /** Accept connections without reading from them until resumed (raw mode queues them); default false. */
   pauseOnConnect?: boolean;
+  /** TCP_NODELAY on accepted connections; default true (see {@link TcpConnectOptions.noDelay}). */
+  noDelay?: boolean;
 }
 
 /**
@@ -23,7 +25,7 @@ export function listenTcp(
   return new Promise((resolve, reject) => {
     const server = net.createServer(
       {
-        noDelay: true,
+        noDelay: options.noDelay ?? true,
         allowHalfOpen: options.allowHalfOpen ?? false,
         pauseOnConnect: options.pauseOnConnect ?? false,
       },
@@ -50,6 +52,13 @@ export interface TcpConnectOptions {
   localAddress?: string;
   /** Keep our sending half open after the peer's FIN (raw mode's half-close); default false. */
   allowHalfOpen?: boolean;
+  /**
+   * TCP_NODELAY: send each write at once; default true, since a chat line must not wait for
+   * the previous one's acknowledgement. Bulk transfers turn it off, like nc: a 64 KiB write
+   * is one full loopback segment plus a small tail, and without Nagle every tail goes out as
+   * a packet of its own.
+   */
+  noDelay?: boolean;
   /** Read into a caller's buffer instead of emitting 'data' (net.connect's onread; raw mode's ReadBufferLender). */
   onread?: net.OnReadOpts;
 }
@@ -61,7 +70,7 @@ export function connectTcp(options: TcpConnectOptions): Promise<net.Socket> {
     const socket = net.connect({
       host: options.host,
       port: options.port,
-      noDelay: true,
+      noDelay: options.noDelay ?? true,
       localAddress: options.localAddress,
       allowHalfOpen: options.allowHalfOpen ?? false,
       onread: options.onread,
