@@ -14,6 +14,8 @@ export class RenderedEvent {
   private readonly textBytes = new Map<string, Buffer>();
   private frameBytes: Buffer | undefined;
   private datagramBytes: Buffer | undefined;
+  private lastEncoding: string | undefined;
+  private lastBytes: Buffer | undefined;
 
   constructor(readonly event: ChatEvent) {}
 
@@ -25,6 +27,8 @@ export class RenderedEvent {
 
   /** The text line with its newline, in the given encoding. */
   bytes(encoding: string): Buffer | undefined {
+    // Asked once per member: nearly all share one encoding, so skip the map for the last one.
+    if (encoding === this.lastEncoding) return this.lastBytes;
     let bytes = this.textBytes.get(encoding);
     if (bytes === undefined) {
       const line = this.text();
@@ -32,6 +36,8 @@ export class RenderedEvent {
       bytes = encodeText(`${line}\n`, encoding);
       this.textBytes.set(encoding, bytes);
     }
+    this.lastEncoding = encoding;
+    this.lastBytes = bytes;
     return bytes;
   }
 

@@ -232,7 +232,7 @@ export class Room {
   }
 
   private deliverTo(member: Member, event: ChatEvent, rendered: RenderedEvent): void {
-    const held = this.held.get(member);
+    const held = this.held.size === 0 ? undefined : this.held.get(member);
     if (held) held.push([event, rendered]);
     else member.deliver(event, rendered);
   }

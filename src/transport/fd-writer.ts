@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import type { Writable } from 'node:stream';
-import tls from 'node:tls';
 import tty from 'node:tty';
 
 /** Writes one chunk; false means "wait for the stream's 'drain' before the next one". */
@@ -43,7 +42,9 @@ export function directWriter(stream: Writable): ChunkWriter {
 
 function isPlainSocketOrPipe(stream: Writable): stream is net.Socket {
   return (
-    stream instanceof net.Socket && !(stream instanceof tls.TLSSocket) && !(stream instanceof tty.WriteStream)
+    stream instanceof net.Socket &&
+    (stream as { encrypted?: boolean }).encrypted !== true && // a tls.TLSSocket (without loading node:tls)
+    !(stream instanceof tty.WriteStream)
   );
 }
 

@@ -1,6 +1,5 @@
 import net from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import tls from 'node:tls';
 
 const lenders = new WeakMap<Readable, ReadBufferLender>();
 
@@ -98,7 +97,8 @@ export function adoptWithReadBuffer(
 ): net.Socket {
   const internals = socket as unknown as SocketInternals;
   const handle = internals._handle;
-  if (socket instanceof tls.TLSSocket || handle === null || typeof handle !== 'object') return socket;
+  if ((socket as { encrypted?: boolean }).encrypted === true || handle === null || typeof handle !== 'object')
+    return socket;
   if (internals.bytesRead !== 0 || socket.readableFlowing === true || socket.listenerCount('data') > 0)
     return socket;
   let adopted: net.Socket;
