@@ -33,7 +33,7 @@ const HELP = `Usage: npm run bench [-- OPTIONS]
                        ROCKET_BENCH_RAW_BYTES; --raw-gib 2 is the issue's 2 GiB
   --clients LIST       room sizes, e.g. 10,100,1000,10000 (the default)
   --only LIST          some of: raw,room,udp,startup (room covers fan-out, joining, memory)
-  --rocket 'CMD'       how to start rocket (default: node + package.json's bin); for A/B runs
+  --rocket 'CMD'       how to start rocket (default: package.json's bin, run by its #! line); for A/B runs
   --publish            also write bench/fanout.svg (the README's chart)
   --out DIR            where results go (default .bench-results)
 
@@ -75,7 +75,8 @@ const rawBytes = flags['raw-gib']
   : Number(flags['raw-bytes'] ?? process.env.ROCKET_BENCH_RAW_BYTES ?? (quick ? 64 : 512) * 1024 ** 2);
 const clientCounts = (flags.clients ?? (quick ? '10,1000' : '10,100,1000,10000')).split(',').map(Number);
 const only = new Set((flags.only ?? 'raw,room,udp,startup').split(','));
-const rocket = flags.rocket ? flags.rocket.split(' ') : [process.execPath, path.join(root, readBin())];
+// The bin itself, as a user runs it: its #! line carries rocket's Node flags.
+const rocket = flags.rocket ? flags.rocket.split(' ') : [path.join(root, readBin())];
 const outDir = path.resolve(flags.out ?? path.join(root, '.bench-results'));
 
 function readBin() {

@@ -1,5 +1,5 @@
 import type { ByeEvent, ChatEvent, MessageEvent } from '../protocol/events.js';
-import type { RenderedEvent } from './rendered-event.js';
+import type { RenderedBatch, RenderedEvent } from './rendered-event.js';
 
 /** Anyone in a room: a TCP or UDP connection, or the person at the server's own terminal. */
 export interface Member {
@@ -9,6 +9,11 @@ export interface Member {
   readonly label: string;
   /** Hands an event to the member; `rendered` carries the shared wire forms. */
   deliver(event: ChatEvent, rendered: RenderedEvent): void;
+  /**
+   * Hands over several broadcast events at once, in order (big rooms; see Room's
+   * BATCH_ROOM_SIZE). Optional: members without it get each event through deliver().
+   */
+  deliverBatch?(batch: RenderedBatch): void;
   /** The room is done with this member: say goodbye and close. */
   close(goodbye: ByeEvent): void;
   /**

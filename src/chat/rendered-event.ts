@@ -51,3 +51,35 @@ export class RenderedEvent {
     return this.datagramBytes;
   }
 }
+
+/**
+ * Several broadcast events on their way to many members, as one buffer per wire form:
+ * the text lines of all of them in an encoding, or all their frames.
+ */
+export class RenderedBatch {
+  private readonly textBytes = new Map<string, Buffer>();
+  private frameBytes: Buffer | undefined;
+
+  constructor(readonly events: readonly RenderedEvent[]) {}
+
+  /** The text lines, each with its newline, in the given encoding (events without text are skipped). */
+  bytes(encoding: string): Buffer {
+    let bytes = this.textBytes.get(encoding);
+    if (bytes === undefined) {
+      const parts: Buffer[] = [];
+      for (const event of this.events) {
+        const part = event.bytes(encoding);
+        if (part !== undefined) parts.push(part);
+      }
+      bytes = Buffer.concat(parts);
+      this.textBytes.set(encoding, bytes);
+    }
+    return bytes;
+  }
+
+  /** The frames of all the events, back to back. */
+  frames(): Buffer {
+    this.frameBytes ??= Buffer.concat(this.events.map((event) => event.frame()));
+    return this.frameBytes;
+  }
+}

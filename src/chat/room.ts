@@ -7,7 +7,7 @@ import { MailRefusal } from '../store/mail-store.js';
 import type { Mailroom } from './mailroom.js';
 import type { Member } from './member.js';
 import { nickKey, nickProblem } from './nicknames.js';
-import { RenderedEvent } from './rendered-event.js';
+import { RenderedBatch, RenderedEvent } from './rendered-event.js';
 import { ROCKET_ENCODING_NOTE } from './room-text.js';
 
 /**
@@ -18,6 +18,15 @@ import { ROCKET_ENCODING_NOTE } from './room-text.js';
  */
 export const CROWD_SIZE = 100;
 const ANNOUNCE_EVERY_MS = 1000;
+
+/**
+ * From this many members on, broadcasts made while handling one input (say, the lines of
+ * one read) go out together: each member gets them as one shared buffer per encoding,
+ * instead of one buffer per line. With 10,000 members and a burst of 600 lines, that is
+ * 10,000 writes of one shared buffer rather than six million queued references, copies
+ * and writev entries.
+ */
+export const BATCH_ROOM_SIZE = CROWD_SIZE;
 const NAMES_IN_SUMMARY = 10;
 
 export interface RoomOptions {
@@ -55,6 +64,9 @@ export class Room {
   private readonly arrivals: string[] = [];
   private readonly departures: string[] = [];
   private announceTimer: NodeJS.Timeout | undefined;
+  /** Broadcasts not handed to members yet (big rooms only); see flushBroadcasts(). */
+  private pendingBroadcasts: Array<{ event: ChatEvent; rendered: RenderedEvent; except?: Member }> = [];
+  private flushQueued = false;
 
   constructor(options: RoomOptions) {
     this.name = options.name;
@@ -74,6 +86,7 @@ export class Room {
   /** Starts delivering to a member under a guest name; it is announced by join(). */
   attach(member: Member): void {
     if (this.closed) throw new Error('room is closed');
+    this.flushBroadcasts(); // what was said before it came is not for it
     member.nick = this.nextGuestNick();
     this.attached.add(member);
   }
@@ -101,7 +114,9 @@ export class Room {
 
   /** Removes a member; others hear that it left if it had been announced. */
   leave(member: Member, reason?: string): void {
-    if (!this.attached.delete(member)) return;
+    if (!this.attached.has(member)) return;
+    this.flushBroadcasts(); // what was said while it was here still reaches it
+    this.attached.delete(member);
     this.held.delete(member);
     if (this.isJoined(member)) {
       this.joined.delete(nickKey(member.nick));
@@ -127,6 +142,8 @@ export class Room {
   input(member: Member, line: string, id?: string): MessageEvent | undefined {
     if (!this.attached.has(member)) return undefined;
     const command = parseCommand(line);
+    // Only plain messages may wait in a batch; anything else keeps its place after them.
+    if (command.name !== 'say' && command.name !== 'me') this.flushBroadcasts();
     if (!this.isJoined(member)) {
       // A newcomer whose first words are /nick joins under that name, not as a guest.
       if (command.name === 'nick') {
@@ -205,6 +222,7 @@ export class Room {
 
   /** Says goodbye to everyone and refuses new members. */
   close(text = 'The room is closing. Goodbye'): void {
+    this.flushBroadcasts();
     this.closed = true;
     clearTimeout(this.announceTimer);
     this.announceTimer = undefined;
@@ -220,14 +238,55 @@ export class Room {
   }
 
   sendTo(member: Member, event: ChatEvent): void {
+    this.flushBroadcasts(); // after everything broadcast before it
     this.deliverTo(member, event, new RenderedEvent(event));
   }
 
-  /** Delivers to every attached member except `except`, rendering each wire form once. */
+  /**
+   * Delivers to every attached member except `except`, rendering each wire form once. In a
+   * big room it is queued and handed over with the other broadcasts of this tick (see
+   * BATCH_ROOM_SIZE); every other delivery flushes the queue first, so order is kept.
+   */
   broadcast(event: ChatEvent, except?: Member): void {
     const rendered = new RenderedEvent(event);
+    if (this.attached.size < BATCH_ROOM_SIZE && this.pendingBroadcasts.length === 0) {
+      for (const member of this.attached) {
+        if (member !== except) this.deliverTo(member, event, rendered);
+      }
+      return;
+    }
+    this.pendingBroadcasts.push({ event, rendered, except });
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      process.nextTick(() => this.flushBroadcasts());
+    }
+  }
+
+  /**
+   * Hands the queued broadcasts over. A member that takes batches and was left out of none
+   * gets them as one shared buffer; the senders (left out of their own lines), held members
+   * and members without batches get them one by one.
+   */
+  private flushBroadcasts(): void {
+    this.flushQueued = false;
+    const batch = this.pendingBroadcasts;
+    if (batch.length === 0) return;
+    this.pendingBroadcasts = [];
+    const excepted = new Set<Member>();
+    for (const entry of batch) if (entry.except !== undefined) excepted.add(entry.except);
+    const combined = batch.length > 1 ? new RenderedBatch(batch.map((entry) => entry.rendered)) : undefined;
     for (const member of this.attached) {
-      if (member !== except) this.deliverTo(member, event, rendered);
+      if (
+        combined !== undefined &&
+        member.deliverBatch !== undefined &&
+        !excepted.has(member) &&
+        !this.held.has(member)
+      ) {
+        member.deliverBatch(combined);
+        continue;
+      }
+      for (const entry of batch)
+        if (entry.except !== member) this.deliverTo(member, entry.event, entry.rendered);
     }
   }
 
@@ -238,6 +297,7 @@ export class Room {
   }
 
   private hold(member: Member, on: boolean): void {
+    this.flushBroadcasts();
     if (on) {
       if (!this.held.has(member)) this.held.set(member, []);
       return;
@@ -351,7 +411,7 @@ export class Room {
       });
       return false;
     }
-    this.sendTo(member, { type: 'stored', id, to: letter.to });
+    this.sendTo(member, { type: 'stored', id, to: letter.to }); // (flushes the broadcasts)
     const recipient = this.joined.get(nickKey(letter.to));
     if (recipient?.account === nickKey(letter.to) && !this.held.has(recipient))
       this.mailroom.handLive(recipient, event);

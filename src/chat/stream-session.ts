@@ -18,7 +18,7 @@ import type { Link } from '../transport/types.js';
 import { LetterReceipts, postLetter } from './letter-requests.js';
 import type { Member } from './member.js';
 import { DEFAULT_RATE_LIMITS, FloodGuard, type RateLimits, type Throttle } from './rate-limit.js';
-import type { RenderedEvent } from './rendered-event.js';
+import type { RenderedBatch, RenderedEvent } from './rendered-event.js';
 import type { Room } from './room.js';
 import { describeEncodings, describeMembers, ROCKET_ENCODING_NOTE } from './room-text.js';
 
@@ -53,6 +53,8 @@ type Mode = 'detect' | 'plain' | 'rocket' | 'closed';
  * else is a plain client (nc, telnet, a Python socket program) talking text in its own
  * encoding.
  */
+const NO_BYTES = Buffer.alloc(0);
+
 export class StreamSession implements Member {
   nick = '';
   account?: string;
@@ -63,7 +65,7 @@ export class StreamSession implements Member {
   private decoder: TextDecoderStream;
   private readonly splitter: LineSplitter;
   private frames: FrameDecoder | undefined;
-  private detectBytes: Buffer = Buffer.alloc(0);
+  private detectBytes: Buffer = NO_BYTES;
   private idleTimer: NodeJS.Timeout | undefined;
   private joinTimer: NodeJS.Timeout | undefined;
   private readonly idleFlushMs: number;
@@ -131,7 +133,10 @@ export class StreamSession implements Member {
     if (this.mode !== 'rocket') {
       this.writeText(`*** In the room: ${describeMembers(members)}`);
     }
-    this.joinTimer = setTimeout(() => this.room.join(this), this.options.joinDelayMs ?? 500);
+    this.joinTimer = setTimeout(() => {
+      this.joinTimer = undefined; // a fired timer kept per member is 100 bytes times 10,000
+      this.room.join(this);
+    }, this.options.joinDelayMs ?? 500);
     this.joinTimer.unref();
   }
 
@@ -295,6 +300,13 @@ export class StreamSession implements Member {
     if (this.link.queuedBytes > this.maxQueuedBytes) this.dropSlowReader();
   }
 
+  deliverBatch(batch: RenderedBatch): void {
+    if (this.mode === 'closed') return;
+    const bytes = this.mode === 'rocket' ? batch.frames() : batch.bytes(this.encodings.send);
+    if (bytes.length > 0) this.link.write(bytes);
+    if (this.link.queuedBytes > this.maxQueuedBytes) this.dropSlowReader();
+  }
+
   deliverLetter(event: MessageEvent, rendered: RenderedEvent, delivered: () => void): void {
     if (this.mode === 'closed') return;
     if (this.mode === 'rocket') {
@@ -351,7 +363,7 @@ export class StreamSession implements Member {
         return;
       }
       const rest = this.detectBytes.subarray(magic.length);
-      this.detectBytes = Buffer.alloc(0);
+      this.detectBytes = NO_BYTES;
       this.becomeRocket(rest);
       return;
     }
@@ -361,7 +373,7 @@ export class StreamSession implements Member {
   private becomePlain(): void {
     this.mode = 'plain';
     const held = this.detectBytes;
-    this.detectBytes = Buffer.alloc(0);
+    this.detectBytes = NO_BYTES;
     if (held.length > 0) this.receiveText(held);
   }
 

@@ -142,26 +142,27 @@ function cpuMs(): number {
 function flush(entry: Pending): void {
   const { socket, chunks, callbacks } = entry;
   const bytes = entry.bytes;
-  entry.chunks = [];
   entry.bytes = 0;
   entry.callbacks = undefined;
   entry.queued = false;
   if (chunks.length === 0) return;
   if (socket.destroyed || socket.writableEnded) {
-    const err = new Error('connection closed');
-    for (const cb of callbacks ?? []) cb(err);
+    chunks.length = 0;
+    if (callbacks !== undefined) callAll(callbacks, new Error('connection closed'));
     return;
   }
   const written =
     !entry.direct || (entry.streamUsed && socket.writableLength > 0) ? 0 : writeDirect(socket, chunks, bytes);
-  if (written === bytes) {
+  const rest = written === bytes ? undefined : remainder(chunks, bytes, written);
+  // Emptied, not replaced: one array per member for the life of the connection, not one per flush.
+  chunks.length = 0;
+  if (rest === undefined) {
     entry.streamUsed = false;
     if (callbacks !== undefined) process.nextTick(callAll, callbacks);
     return;
   }
   // The kernel took part of it (or nothing): the stream keeps the rest and waits for room.
   entry.streamUsed = true;
-  const rest = remainder(chunks, bytes, written);
   if (callbacks === undefined) socket.write(rest);
   else socket.write(rest, (err) => callAll(callbacks, err));
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Member } from '../../../src/chat/member.js';
-import type { RenderedEvent } from '../../../src/chat/rendered-event.js';
-import { Room } from '../../../src/chat/room.js';
+import type { RenderedBatch, RenderedEvent } from '../../../src/chat/rendered-event.js';
+import { BATCH_ROOM_SIZE, Room } from '../../../src/chat/room.js';
 import type { ByeEvent, ChatEvent, MessageEvent } from '../../../src/protocol/events.js';
 
 /** An in-memory member: records what it receives. */
@@ -165,11 +165,69 @@ describe('a crowded room', () => {
       // the first hundred are announced one by one; the crowd after that in a summary
       expect(joinLines.length).toBeLessThanOrEqual(101);
       vi.advanceTimersByTime(1100);
+      await new Promise((resolve) => process.nextTick(resolve)); // big rooms send broadcasts per tick
       const summary = watcher.lines.find((l) => /and \d+ more joined; \/who lists everyone/.test(l));
       expect(summary).toBeDefined();
       expect(room.who()).toHaveLength(151);
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+/** A member that takes batches, as stream connections do; it records the batched bytes. */
+class BatchingMember extends FakeMember {
+  batches = 0;
+  deliverBatch(batch: RenderedBatch): void {
+    this.batches++;
+    for (const line of batch.bytes('utf8').toString('utf8').split('\n').slice(0, -1)) this.lines.push(line);
+  }
+}
+
+describe('broadcasts in a big room', () => {
+  const tick = (): Promise<void> => new Promise((resolve) => process.nextTick(resolve));
+
+  it('arrive in one batch per tick, in order, and never before or after what surrounds them', async () => {
+    const room = new Room({ name: 'test' });
+    const members = Array.from({ length: BATCH_ROOM_SIZE + 5 }, (_, i) => {
+      const m = i === 1 ? new FakeMember() : new BatchingMember();
+      room.attach(m);
+      room.join(m, `user${i}`);
+      return m;
+    });
+    await tick();
+    for (const m of members) m.lines.length = 0;
+    const [alice, plain, bob] = members as [BatchingMember, FakeMember, BatchingMember];
+
+    room.input(alice, 'one');
+    room.input(alice, 'two');
+    room.input(alice, '/msg user2 psst'); // a private line keeps its place after the broadcasts
+    room.input(alice, 'three');
+    const late = new BatchingMember();
+    room.attach(late); // came after "three": must not get it
+    await tick();
+
+    expect(bob.lines).toEqual(['<user0> one', '<user0> two', '<user0 -> user2> psst', '<user0> three']);
+    expect(bob.batches).toBe(1); // one + two together; the /msg cut it, and three came alone
+    expect(plain.lines).toEqual(['<user0> one', '<user0> two', '<user0> three']); // one by one
+    expect(alice.lines).toEqual(['<user0 -> user2> psst']); // not its own lines
+    expect(late.lines).toEqual([]);
+  });
+
+  it('still reach a member that leaves in the same tick', async () => {
+    const room = new Room({ name: 'test' });
+    const members = Array.from({ length: BATCH_ROOM_SIZE + 1 }, (_, i) => {
+      const m = new BatchingMember();
+      room.attach(m);
+      room.join(m, `user${i}`);
+      return m;
+    });
+    await tick();
+    const [alice, bob] = members as [BatchingMember, BatchingMember];
+    bob.lines.length = 0;
+    room.input(alice, 'bye bob');
+    room.leave(bob);
+    await tick();
+    expect(bob.lines).toEqual(['<user0> bye bob']);
   });
 });
