@@ -58,12 +58,14 @@ const NO_BYTES = Buffer.alloc(0);
 export class StreamSession implements Member {
   nick = '';
   account?: string;
-  private readonly receipts = new LetterReceipts();
+  // Made on first use: a big room is mostly people who only read, and at 10,000 members
+  // every per-connection object costs a megabyte.
+  private letterReceipts: LetterReceipts | undefined;
   readonly label: string;
   private mode: Mode = 'detect';
   private encodings: EncodingPair;
-  private decoder: TextDecoderStream;
-  private readonly splitter: LineSplitter;
+  private textDecoder: TextDecoderStream | undefined;
+  private lineSplitter: LineSplitter | undefined;
   private frames: FrameDecoder | undefined;
   private detectBytes: Buffer = NO_BYTES;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -73,7 +75,7 @@ export class StreamSession implements Member {
   private readonly maxQueuedBytes: number;
   /** Waiting for the room password: not in the room, sees and says nothing. */
   private gated = false;
-  private readonly flood: FloodGuard;
+  private floodGuard: FloodGuard | undefined;
   /** Lines and requests waiting for the rate limit, oldest first. */
   private readonly queue: Array<{ cost: number; run: () => void }> = [];
   /** The head of the queue has been charged to the rate limit already. */
@@ -90,13 +92,30 @@ export class StreamSession implements Member {
     private readonly options: StreamSessionOptions,
   ) {
     this.label = link.label;
-    this.encodings = { ...options.encodings };
-    this.decoder = createTextDecoder(this.encodings.recv);
+    this.encodings = options.encodings; // replaced, never changed in place, by setEncoding
     this.idleFlushMs = options.idleFlushMs ?? 300;
     this.maxMessageBytes = options.maxMessageBytes ?? 64 * 1024;
     this.maxQueuedBytes = options.maxQueuedBytes ?? 8 * 1024 * 1024;
-    this.splitter = new LineSplitter(this.maxMessageBytes);
-    this.flood = new FloodGuard(options.rateLimits ?? DEFAULT_RATE_LIMITS);
+  }
+
+  private get receipts(): LetterReceipts {
+    this.letterReceipts ??= new LetterReceipts();
+    return this.letterReceipts;
+  }
+
+  private get decoder(): TextDecoderStream {
+    this.textDecoder ??= createTextDecoder(this.encodings.recv);
+    return this.textDecoder;
+  }
+
+  private get splitter(): LineSplitter {
+    this.lineSplitter ??= new LineSplitter(this.maxMessageBytes);
+    return this.lineSplitter;
+  }
+
+  private get flood(): FloodGuard {
+    this.floodGuard ??= new FloodGuard(this.options.rateLimits ?? DEFAULT_RATE_LIMITS);
+    return this.floodGuard;
   }
 
   /** Greets the new connection; call once, right after it is accepted. */
@@ -339,7 +358,7 @@ export class StreamSession implements Member {
     }
     if (this.mode === 'plain') this.flushText(false);
     this.encodings = { send: encoding, recv: encoding };
-    this.decoder = createTextDecoder(encoding);
+    this.textDecoder = createTextDecoder(encoding);
     return `the room now reads and writes ${encoding} for you`;
   }
 

@@ -205,101 +205,121 @@ const END_GRACE_MS = 2000;
  * backpressure: see {@link LinkGroup}.
  */
 export function createTcpLink(socket: Socket, group: LinkGroup = defaultGroup): Link {
-  const label = remoteLabel(socket);
-  const out: Pending = {
-    socket,
-    group,
-    chunks: [],
-    bytes: 0,
-    callbacks: undefined,
-    queued: false,
-    streamUsed: false,
-    direct: (socket as { encrypted?: boolean }).encrypted !== true, // tls.TLSSocket says so
-  };
+  return new TcpLink(socket, group);
+}
+
+/**
+ * A class rather than an object of closures: a room holds one per member, and at 10,000
+ * members ten closures and their context each were 6 MB.
+ */
+class TcpLink implements Link, Pending {
+  readonly label: string;
+  chunks: Buffer[] = [];
+  bytes = 0;
+  callbacks: WriteCallback[] | undefined = undefined;
+  queued = false;
+  streamUsed = false;
+  readonly direct: boolean;
   /** Paused by the session (rate limits), as opposed to by the group. */
-  let held = false;
-  const reader = {
-    apply(): void {
-      if (socket.destroyed) return;
-      if (held || group.isCongested) socket.pause();
-      else socket.resume();
-    },
-  };
-  group.add(reader);
+  private held = false;
   /** Until we end or destroy it, or it closes. Checked per delivery, so not the stream's getters; flush() checks those. */
-  let open = true;
-  socket.once('close', () => {
-    open = false;
-    out.queued = false;
-    group.remove(reader, socket);
-  });
-  const flushNow = (): void => {
-    if (out.queued) flush(out);
-  };
-  return {
-    label,
-    write(data: Buffer, onWritten?: WriteCallback): void {
-      if (!open) {
-        onWritten?.(new Error('connection closed'));
-        return;
-      }
-      out.chunks.push(data);
-      out.bytes += data.length;
-      if (onWritten !== undefined) {
-        out.callbacks ??= [];
-        out.callbacks.push(onWritten);
-      }
-      if (!out.queued) {
-        out.queued = true;
-        pending.push(out);
-        if (!flushScheduled) scheduleFlush();
-      }
-    },
-    whenDrained(): Promise<void> {
-      if (out.bytes + socket.writableLength < DRAINED_BYTES || socket.destroyed) return Promise.resolve();
-      flushNow();
-      return new Promise((resolve) => {
-        const done = (): void => {
-          socket.off('drain', done);
-          socket.off('close', done);
-          resolve();
-        };
-        socket.on('drain', done);
-        socket.on('close', done);
-      });
-    },
-    get queuedBytes(): number {
-      // Asked after every delivery: the stream's getter only once the stream holds something.
-      return out.streamUsed ? out.bytes + socket.writableLength : out.bytes;
-    },
-    end(): void {
-      flushNow();
-      open = false;
-      if (!socket.destroyed && !socket.writableEnded) socket.end();
-      // A peer that never closes its side (nc keeps reading its stdin) is let go after a grace.
-      setTimeout(() => socket.destroy(), END_GRACE_MS).unref();
-    },
-    get readingPaused(): boolean {
-      return held || group.isCongested;
-    },
-    pauseReading(): void {
-      held = true;
-      socket.pause();
-    },
-    resumeReading(): void {
-      held = false;
-      reader.apply();
-    },
-    destroy(): void {
-      if (out.queued) {
-        out.queued = false;
-        callAll(out.callbacks ?? [], new Error('connection closed'));
-        out.chunks = [];
-        out.bytes = 0;
-        out.callbacks = undefined;
-      }
-      open = false;
-      socket.destroy();
-    },
-  };
+  private open = true;
+
+  constructor(
+    readonly socket: Socket,
+    readonly group: LinkGroup,
+  ) {
+    this.label = remoteLabel(socket);
+    this.direct = (socket as { encrypted?: boolean }).encrypted !== true; // tls.TLSSocket says so
+    group.add(this);
+    socket.once('close', () => {
+      this.open = false;
+      this.queued = false;
+      group.remove(this, socket);
+    });
+  }
+
+  /** Reading follows the session's pause and the group's congestion (see LinkGroup). */
+  apply(): void {
+    if (this.socket.destroyed) return;
+    if (this.held || this.group.isCongested) this.socket.pause();
+    else this.socket.resume();
+  }
+
+  write(data: Buffer, onWritten?: WriteCallback): void {
+    if (!this.open) {
+      onWritten?.(new Error('connection closed'));
+      return;
+    }
+    this.chunks.push(data);
+    this.bytes += data.length;
+    if (onWritten !== undefined) {
+      this.callbacks ??= [];
+      this.callbacks.push(onWritten);
+    }
+    if (!this.queued) {
+      this.queued = true;
+      pending.push(this);
+      if (!flushScheduled) scheduleFlush();
+    }
+  }
+
+  whenDrained(): Promise<void> {
+    const socket = this.socket;
+    if (this.bytes + socket.writableLength < DRAINED_BYTES || socket.destroyed) return Promise.resolve();
+    this.flushNow();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        socket.off('drain', done);
+        socket.off('close', done);
+        resolve();
+      };
+      socket.on('drain', done);
+      socket.on('close', done);
+    });
+  }
+
+  get queuedBytes(): number {
+    // Asked after every delivery: the stream's getter only once the stream holds something.
+    return this.streamUsed ? this.bytes + this.socket.writableLength : this.bytes;
+  }
+
+  end(): void {
+    this.flushNow();
+    this.open = false;
+    const socket = this.socket;
+    if (!socket.destroyed && !socket.writableEnded) socket.end();
+    // A peer that never closes its side (nc keeps reading its stdin) is let go after a grace.
+    setTimeout(() => socket.destroy(), END_GRACE_MS).unref();
+  }
+
+  get readingPaused(): boolean {
+    return this.held || this.group.isCongested;
+  }
+
+  pauseReading(): void {
+    this.held = true;
+    this.socket.pause();
+  }
+
+  resumeReading(): void {
+    this.held = false;
+    this.apply();
+  }
+
+  destroy(): void {
+    if (this.queued) {
+      this.queued = false;
+      callAll(this.callbacks ?? [], new Error('connection closed'));
+      this.chunks = [];
+      this.bytes = 0;
+      this.callbacks = undefined;
+    }
+    this.open = false;
+    this.socket.destroy();
+  }
+
+  private flushNow(): void {
+    if (this.queued) flush(this);
+  }
 }
