@@ -2,7 +2,7 @@
 // --max-semi-space-size=4 (MiB): V8's young generation grows to 2 x 16 MiB during a burst
 // (10,000 clients joining) and keeps it; 4 MiB holds a room's short-lived garbage as well,
 // and a 10,000-client room needs 25 MiB less memory (bench/, "Joining and idle memory").
-import { Command, CommanderError } from 'commander';
+import type { Command as CommandType } from 'commander';
 import { isRocketError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { registerCommands } from './commands/index.js';
@@ -14,7 +14,13 @@ function fail(message: string, exitCode: number): never {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const program = new Command('rocket')
+  // Scripts ask for the version to see whether rocket is there: answer before loading the parser.
+  if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) {
+    process.stdout.write(`${VERSION}\n`);
+    return;
+  }
+  const { Command, CommanderError } = await import('commander');
+  const program: CommandType = new Command('rocket')
     .description(
       'Talk between computers over TCP and UDP: chat rooms, a netcat-style raw pipe, network checks.',
     )

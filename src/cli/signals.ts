@@ -9,3 +9,13 @@ export function abortOnSignals(): AbortSignal {
   process.once('SIGTERM', stop);
   return controller.signal;
 }
+
+/**
+ * The abort signal for a raw transfer to stdout. On a pipe, raw mode writes the way nc does
+ * and can sit inside write(2) while the reader is not reading (`| less` left alone), where a
+ * handler of ours would never run; there Ctrl-C and SIGTERM keep their default action and
+ * end rocket at once, as they end nc. Elsewhere they stop it cleanly, with its summary line.
+ */
+export function rawAbortSignal(outputWaitsForReader: boolean): AbortSignal | undefined {
+  return outputWaitsForReader ? undefined : abortOnSignals();
+}

@@ -85,12 +85,18 @@ function isPlainSocket(output: Writable): boolean {
  * files are written synchronously by Node already.
  */
 function writeStdoutLikeNetcat(): void {
-  const stdout = process.stdout as unknown as {
-    isTTY?: boolean;
-    _handle?: { setBlocking?(on: boolean): number };
-  };
-  if (stdout.isTTY || !(process.stdout instanceof net.Socket)) return;
+  if (!stdoutWaitsForReader()) return;
+  const stdout = process.stdout as unknown as { _handle?: { setBlocking?(on: boolean): number } };
   stdout._handle?.setBlocking?.(true);
+}
+
+/**
+ * True when raw mode's default output, stdout, is a pipe or socket, which raw mode writes to
+ * the blocking way (see writeStdoutLikeNetcat): then rocket can be inside write(2), waiting
+ * for a reader that does not read, where no signal handler of ours can run.
+ */
+export function stdoutWaitsForReader(): boolean {
+  return !process.stdout.isTTY && process.stdout instanceof net.Socket;
 }
 
 /**

@@ -3,12 +3,12 @@ import { connectChat } from '../../client/chat-client.js';
 import type { ChatConnection } from '../../client/types.js';
 import { connectUdpChat } from '../../client/udp-chat-client.js';
 import { UsageError } from '../../errors.js';
-import { rawConnect } from '../../raw/index.js';
+import { rawConnect, stdoutWaitsForReader } from '../../raw/index.js';
 import { ChatConsole } from '../chat-console.js';
 import { addSharedChatOptions, checkChatFlags, type SharedChatFlags } from '../chat-options.js';
 import { parsePort, parseSeconds } from '../options.js';
 import { readPassword } from '../password.js';
-import { abortOnSignals } from '../signals.js';
+import { rawAbortSignal } from '../signals.js';
 import { addTlsOptions, checkTlsFlags, clientTlsFromFlags, type TlsFlags } from '../tls-options.js';
 
 const REFUSALS = new Set(['room-password', 'flood', 'protocol', 'login']);
@@ -68,7 +68,7 @@ what you type. Type /quit or press Ctrl-D to leave.`,
         progress: flags.progress || process.stderr.isTTY ? process.stderr : undefined,
         connectTimeoutMs: flags.timeout * 1000,
         quitAfterEofMs,
-        signal: abortOnSignals(),
+        signal: rawAbortSignal(stdoutWaitsForReader()),
       });
       return;
     }

@@ -2,14 +2,14 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { LocalMember } from '../../chat/local-member.js';
 import { UsageError } from '../../errors.js';
-import { rawListen } from '../../raw/index.js';
+import { rawListen, stdoutWaitsForReader } from '../../raw/index.js';
 import { startRoomServer } from '../../server/room-server.js';
 import { formatHostPort } from '../../transport/socket-errors.js';
 import { ChatConsole } from '../chat-console.js';
 import { addSharedChatOptions, checkChatFlags, type SharedChatFlags } from '../chat-options.js';
 import { parsePort, parsePositiveInt, parseSeconds } from '../options.js';
 import { readPassword } from '../password.js';
-import { abortOnSignals } from '../signals.js';
+import { rawAbortSignal } from '../signals.js';
 import {
   addTlsOptions,
   checkTlsFlags,
@@ -134,7 +134,7 @@ In the room type a message and press Enter; /help lists /nick, /who, /msg, /me,
         udp: flags.udp,
         keepOpen: flags.keepOpen,
         tls: secure?.tls,
-        signal: abortOnSignals(),
+        signal: rawAbortSignal(stdoutWaitsForReader()),
         quitAfterEofMs: flags.q === undefined ? undefined : flags.q * 1000,
         onConnectionError: (err) => process.stderr.write(`rocket: ${err.message}\n`),
         input: process.stdin,

@@ -1,0 +1,76 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { killAll, startRocket } from '../helpers/raw-procs.js';
+
+const sockets: net.Socket[] = [];
+const dirs: string[] = [];
+afterEach(() => {
+  killAll();
+  for (const socket of sockets.splice(0)) socket.destroy();
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** Connects to the raw listener and writes 16 MiB of zeros at it, far more than pipes hold. */
+async function flood(port: number): Promise<void> {
+  const socket = net.connect(port, '127.0.0.1');
+  sockets.push(socket);
+  socket.on('error', () => {}); // reset when rocket goes away: expected here
+  await new Promise((resolve) => socket.once('connect', resolve));
+  socket.write(Buffer.alloc(16 * 1024 * 1024));
+}
+
+/**
+ * The kernel function a process sleeps in: "pipe_write" while blocked writing a full pipe,
+ * "sock_alloc_send_pskb" a full socket (spawn's stdio 'pipe' is a socket pair).
+ */
+const BLOCKED_WRITING = /pipe_write|send/;
+
+function waitChannel(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/wchan`, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+describe('stopping rocket listen --raw', () => {
+  it('ends at once on SIGTERM while its stdout is full and nobody reads it (as nc does)', async () => {
+    const rocket = startRocket(['listen', '0', '--raw', '--host', '127.0.0.1'], 'ignore', 'pipe');
+    // Nobody reads our end of its stdout: the pipe fills and rocket waits inside write(2).
+    rocket.child.stdout!.unpipe();
+    rocket.child.stdout!.pause();
+    const [, port] = await rocket.waitForStderr(/Listening on \S+ (\d+) \(tcp\)/);
+    await flood(Number(port));
+    const pid = rocket.child.pid!;
+    // No event says "blocked in write": poll the kernel's view of the process, bounded.
+    const deadline = Date.now() + 10_000;
+    while (!BLOCKED_WRITING.test(waitChannel(pid)) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(waitChannel(pid)).toMatch(BLOCKED_WRITING);
+
+    rocket.child.kill('SIGTERM');
+    expect(await rocket.waitForExit(5000)).toMatchObject({ signal: 'SIGTERM' });
+  });
+
+  it('stops cleanly on SIGTERM when stdout is a file, with what arrived written out', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rocket-raw-stop-'));
+    dirs.push(dir);
+    const out = path.join(dir, 'out.bin');
+    const rocket = startRocket(['listen', '0', '--raw', '--host', '127.0.0.1'], 'ignore', { file: out });
+    const [, port] = await rocket.waitForStderr(/Listening on \S+ (\d+) \(tcp\)/);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    sockets.push(socket);
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write('hello\n');
+    // Written out means received: wait for the file to hold it, then stop rocket.
+    const deadline = Date.now() + 10_000;
+    while (fs.statSync(out).size < 6 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+
+    rocket.child.kill('SIGTERM');
+    expect(await rocket.waitForExit(5000)).toMatchObject({ code: 0, signal: null });
+    expect(fs.readFileSync(out, 'utf8')).toBe('hello\n');
+  });
+});
