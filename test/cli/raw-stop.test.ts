@@ -59,7 +59,8 @@ describe('stopping rocket listen --raw', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rocket-raw-stop-'));
     dirs.push(dir);
     const out = path.join(dir, 'out.bin');
-    const rocket = startRocket(['listen', '0', '--raw', '--host', '127.0.0.1'], 'ignore', { file: out });
+    // stdin stays open (a pipe), so the transfer runs until the signal.
+    const rocket = startRocket(['listen', '0', '--raw', '--host', '127.0.0.1'], 'pipe', { file: out });
     const [, port] = await rocket.waitForStderr(/Listening on \S+ (\d+) \(tcp\)/);
     const socket = net.connect(Number(port), '127.0.0.1');
     sockets.push(socket);
@@ -70,7 +71,8 @@ describe('stopping rocket listen --raw', () => {
     while (fs.statSync(out).size < 6 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 
     rocket.child.kill('SIGTERM');
-    expect(await rocket.waitForExit(5000)).toMatchObject({ code: 0, signal: null });
+    const exit = await rocket.waitForExit(5000);
+    expect(exit, rocket.stderr()).toMatchObject({ code: 0, signal: null });
     expect(fs.readFileSync(out, 'utf8')).toBe('hello\n');
   });
 });
