@@ -96,8 +96,9 @@ export async function listenUdpRoom(
       peers.delete(key);
       session = undefined;
     }
-    const request = isRocketDatagram(datagram) ? decodeDatagram(datagram) : undefined;
-    if (isRocketDatagram(datagram)) {
+    const rocket = isRocketDatagram(datagram);
+    const request = rocket ? decodeDatagram(datagram) : undefined;
+    if (rocket) {
       if (request === undefined) return; // garbage after the magic: nobody to answer
       if (request.type === 'ping' && session === undefined) {
         socket.send(

@@ -76,6 +76,7 @@ function literalFirstLookup(
 
 /** "address:port" of a datagram's sender, IPv4-mapped IPv6 shown as plain IPv4. */
 export function peerLabel(rinfo: { address: string; port: number }): string {
-  const address = rinfo.address.replace(/^::ffff:/, '');
+  // Made for every datagram a room hears: startsWith, not a regular expression.
+  const address = rinfo.address.startsWith('::ffff:') ? rinfo.address.slice(7) : rinfo.address;
   return address.includes(':') ? `[${address}]:${rinfo.port}` : `${address}:${rinfo.port}`;
 }
