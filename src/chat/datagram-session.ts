@@ -125,10 +125,15 @@ export class DatagramSession implements Member {
     const { lines, overflows } = this.splitter.push(this.decoder.write(datagram));
     for (const length of overflows) this.refuseLong(length);
     const tail = this.splitter.takePending();
-    for (const line of tail === undefined ? lines : [...lines, tail]) {
-      if (Buffer.byteLength(line) > MAX_UDP_TEXT_BYTES) this.refuseLong(line.length);
-      else this.room.input(this, line);
-    }
+    for (const line of lines) this.hear(line);
+    if (tail !== undefined) this.hear(tail);
+  }
+
+  private hear(line: string): void {
+    // A UTF-16 unit is at most 3 UTF-8 bytes: a short line needs no counting.
+    if (line.length * 3 > MAX_UDP_TEXT_BYTES && Buffer.byteLength(line) > MAX_UDP_TEXT_BYTES)
+      this.refuseLong(line.length);
+    else this.room.input(this, line);
   }
 
   /** A JSON datagram from a rocket. */

@@ -15,8 +15,15 @@ export function nickProblem(nick: string): string | undefined {
 
 /** The key two nicks collide on. */
 export function nickKey(nick: string): string {
-  return nick.normalize('NFKC').toLowerCase();
+  // Asked for every line a member says (is it joined?), nearly always of the same nick.
+  if (nick !== lastNick) {
+    lastKey = nick.normalize('NFKC').toLowerCase();
+    lastNick = nick;
+  }
+  return lastKey;
 }
+let lastNick = '';
+let lastKey = '';
 
 /**
  * Letters from other scripts that look like Latin ones (Cyrillic "а" and Latin "a" look

@@ -11,7 +11,8 @@ import { encodeDatagram } from '../protocol/udp-wire.js';
  */
 export class RenderedEvent {
   private line: string | undefined | null = null;
-  private readonly textBytes = new Map<string, Buffer>();
+  /** Made when a second encoding is asked for: most events only ever meet one. */
+  private textBytes: Map<string, Buffer> | undefined;
   private frameBytes: Buffer | undefined;
   private datagramBytes: Buffer | undefined;
   private lastEncoding: string | undefined;
@@ -29,12 +30,16 @@ export class RenderedEvent {
   bytes(encoding: string): Buffer | undefined {
     // Asked once per member: nearly all share one encoding, so skip the map for the last one.
     if (encoding === this.lastEncoding) return this.lastBytes;
-    let bytes = this.textBytes.get(encoding);
+    let bytes = this.textBytes?.get(encoding);
     if (bytes === undefined) {
       const line = this.text();
       if (line === undefined) return undefined;
       bytes = encodeText(`${line}\n`, encoding);
-      this.textBytes.set(encoding, bytes);
+      if (this.lastEncoding !== undefined) {
+        this.textBytes ??= new Map();
+        this.textBytes.set(this.lastEncoding, this.lastBytes!);
+        this.textBytes.set(encoding, bytes);
+      }
     }
     this.lastEncoding = encoding;
     this.lastBytes = bytes;

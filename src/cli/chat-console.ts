@@ -21,7 +21,16 @@ export interface ChatConsoleOptions {
   onEnd: () => void;
   /** Ctrl-C at the prompt. */
   onInterrupt: () => void;
+  /**
+   * Gather the lines printed in one event-loop turn into one write when the output is
+   * not a terminal (a terminal always shows each line at once). For a busy room's own
+   * display: one write per message was a syscall per datagram.
+   */
+  batchOutput?: boolean;
 }
+
+/** A batch is written out early once it is this long, so a busy turn cannot grow it without bound. */
+const MAX_BATCH_CHARS = 64 * 1024;
 
 /**
  * The person's side of a chat: lines in, events out. On a terminal, an arriving message
@@ -32,9 +41,20 @@ export class ChatConsole {
   private rl: readline.Interface | undefined;
   private readonly interactive: boolean;
   private ended = false;
+  private readonly batching: boolean;
+  /** Lines printed this turn and not yet written (batching only). */
+  private batch = '';
+  private flushScheduled = false;
+  /** close() was called (`ended` alone may only mean that piped input ran out). */
+  private closed = false;
+  private readonly flushOnExit = (): void => this.flush();
 
   constructor(private readonly options: ChatConsoleOptions) {
     this.interactive = Boolean(options.input.isTTY && options.output.isTTY) && !options.json;
+    this.batching = Boolean(options.batchOutput) && !options.output.isTTY;
+    // process.exit() skips pending immediates; stdout to a file or pipe is written
+    // synchronously, so the last lines still go out from the 'exit' handler.
+    if (this.batching) process.on('exit', this.flushOnExit);
     if (!this.interactive) {
       // Piped input: each line is a message, with a cap so an endless line cannot exhaust memory.
       readCappedLines(options.input, MAX_INPUT_LINE_CHARS, {
@@ -75,6 +95,19 @@ export class ChatConsole {
       this.print(JSON.stringify(event));
       return;
     }
+    if (event.type === 'message') {
+      // Sanitizing works character by character, so sanitizing the parts is sanitizing the
+      // line (the rest is rocket's own text); the text itself was usually just checked by
+      // the room, which sanitizeText remembers.
+      const line = renderEvent({
+        ...event,
+        from: sanitizeText(event.from),
+        text: sanitizeText(event.text),
+        ...(event.to === undefined ? {} : { to: sanitizeText(event.to) }),
+      });
+      if (line !== undefined) this.print(line);
+      return;
+    }
     const text = renderEvent(event);
     if (text !== undefined) this.print(sanitizeText(text));
   }
@@ -93,6 +126,9 @@ export class ChatConsole {
 
   close(): void {
     this.ended = true;
+    this.closed = true;
+    this.flush();
+    if (this.batching) process.off('exit', this.flushOnExit);
     if (this.interactive) this.options.output.write('\n');
     this.rl?.close();
   }
@@ -102,7 +138,33 @@ export class ChatConsole {
     this.print(`rocket: ${text}`, process.stderr);
   }
 
+  /** Writes out the lines gathered so far (batching only). */
+  flush(): void {
+    if (this.batch === '') return;
+    const text = this.batch;
+    this.batch = '';
+    this.options.output.write(text);
+  }
+
   private print(line: string, stream: NodeJS.WritableStream = this.options.output): void {
+    if (this.batching) {
+      // After close() (the room's goodbye on the way out) lines go straight out.
+      if (stream === this.options.output && !this.closed) {
+        this.batch += `${line}\n`;
+        if (this.batch.length >= MAX_BATCH_CHARS) this.flush();
+        else if (!this.flushScheduled) {
+          this.flushScheduled = true;
+          setImmediate(() => {
+            this.flushScheduled = false;
+            this.flush();
+          });
+        }
+        return;
+      }
+      // Another stream (stderr): what was printed before it goes first, so the two stay
+      // in order when they share a file (2>&1).
+      this.flush();
+    }
     if (!this.interactive || this.rl === undefined) {
       stream.write(`${line}\n`);
       return;

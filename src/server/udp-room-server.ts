@@ -72,7 +72,10 @@ export async function listenUdpRoom(
     label,
     write(data: Buffer, onWritten?: (err?: Error | null) => void): void {
       // A vanished peer's ICMP error arrives later as a socket 'error'; nothing to do here.
-      socket.send(data, rinfo.port, rinfo.address, (err) => onWritten?.(err));
+      // Without a callback dgram finishes a send that went out at once without a deferred
+      // call: the fan-out asks for one only where a letter waits for its write.
+      if (onWritten === undefined) socket.send(data, rinfo.port, rinfo.address);
+      else socket.send(data, rinfo.port, rinfo.address, (err) => onWritten(err));
     },
     // Datagrams have no flow control; yielding a turn lets replies and acks in.
     whenDrained: () => new Promise((resolve) => setImmediate(resolve)),
@@ -93,8 +96,9 @@ export async function listenUdpRoom(
       peers.delete(key);
       session = undefined;
     }
-    const request = isRocketDatagram(datagram) ? decodeDatagram(datagram) : undefined;
-    if (isRocketDatagram(datagram)) {
+    const rocket = isRocketDatagram(datagram);
+    const request = rocket ? decodeDatagram(datagram) : undefined;
+    if (rocket) {
       if (request === undefined) return; // garbage after the magic: nobody to answer
       if (request.type === 'ping' && session === undefined) {
         socket.send(

@@ -1,4 +1,6 @@
 import dgram from 'node:dgram';
+import dns from 'node:dns';
+import net from 'node:net';
 import { describeListenError } from './socket-errors.js';
 
 /** Asked of the kernel for each room socket; see bindOnce. */
@@ -39,6 +41,7 @@ function bindOnce(type: 'udp4' | 'udp6', host: string, port: number): Promise<dg
       reuseAddr: false,
       recvBufferSize: SOCKET_BUFFER_BYTES,
       sendBufferSize: SOCKET_BUFFER_BYTES,
+      lookup: literalFirstLookup,
     });
     const onError = (err: Error): void => {
       socket.close();
@@ -52,8 +55,28 @@ function bindOnce(type: 'udp4' | 'udp6', host: string, port: number): Promise<dg
   });
 }
 
+/**
+ * dgram resolves the address of every send, even an IP literal, and dns.lookup answers a
+ * literal a tick later: a room replying to recvfrom addresses paid a deferred callback per
+ * datagram. A literal is answered at once (as dns.lookup would answer it); names still go
+ * to dns.lookup.
+ */
+function literalFirstLookup(
+  hostname: string,
+  options: dns.LookupOneOptions | number,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const family = net.isIP(hostname);
+  if (family !== 0) {
+    callback(null, hostname, family);
+    return;
+  }
+  dns.lookup(hostname, options as dns.LookupOneOptions, callback);
+}
+
 /** "address:port" of a datagram's sender, IPv4-mapped IPv6 shown as plain IPv4. */
 export function peerLabel(rinfo: { address: string; port: number }): string {
-  const address = rinfo.address.replace(/^::ffff:/, '');
+  // Made for every datagram a room hears: startsWith, not a regular expression.
+  const address = rinfo.address.startsWith('::ffff:') ? rinfo.address.slice(7) : rinfo.address;
   return address.includes(':') ? `[${address}]:${rinfo.port}` : `${address}:${rinfo.port}`;
 }

@@ -115,3 +115,29 @@ describe('rocket connect --udp', () => {
     expect(datagrams.map((d) => d.toString())).toEqual(['before\n', 'after\n']);
   });
 });
+
+describe('rocket listen --udp, its own display piped', () => {
+  it('prints every line of a burst, in order, and the goodbye after them when stopped', async () => {
+    // Piped, the room writes its display a turn at a time; nothing may be lost or reordered.
+    const { room, port } = await startRoom(['--udp', '--nick', 'george', '--rate', '100000']);
+    const socket = dgram.createSocket('udp4');
+    onCleanup(() => {
+      socket.close();
+    });
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    const greeted = new Promise((resolve) => socket.once('message', resolve));
+    socket.send('hello\n', port, '127.0.0.1');
+    await withDeadline(greeted, 5000, 'the greeting');
+    const count = 300;
+    for (let i = 0; i < count; i++) socket.send(`line ${i}\n`, port, '127.0.0.1');
+    const said = await room.stdout.waitForCount(/^<guest-\d+> line \d+$/, count);
+    expect(said.map((l) => Number(l.split(' ').pop()))).toEqual(Array.from({ length: count }, (_, i) => i));
+    room.child.kill('SIGTERM');
+    expect((await room.waitExit(10_000)).code).toBe(0);
+    const lines = room.stdout.lines;
+    expect(lines.at(-1)).toBe('*** The room is closing. Goodbye');
+    const hello = lines.findIndex((l) => /^<guest-\d+> hello$/.test(l));
+    expect(hello).toBeGreaterThanOrEqual(0);
+    expect(hello).toBeLessThan(lines.indexOf(said[0]!));
+  });
+});

@@ -209,6 +209,8 @@ async function runRoom(
     input: process.stdin,
     output: process.stdout,
     json: Boolean(flags.json),
+    // Piped or redirected, the room's own display of a busy chat is written a turn at a time.
+    batchOutput: true,
     prompt: () => `${local.nick}> `,
     onLine: (line) => server.room.input(local, line),
     // Piped input ran out: the room stays open for the others until it is stopped.

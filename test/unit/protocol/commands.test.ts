@@ -39,6 +39,15 @@ describe('sanitizeText', () => {
     expect(sanitizeText('tab\tstays')).toBe('tab\tstays');
     expect(sanitizeText('\u009b31m')).toBe('\ufffd31m');
   });
+
+  it('still sanitizes a long text after a clean one of the same length was remembered', () => {
+    const clean = 'x'.repeat(1000);
+    expect(sanitizeText(clean)).toBe(clean);
+    expect(sanitizeText(clean)).toBe(clean);
+    const dirty = `\u001b${'x'.repeat(999)}`;
+    expect(sanitizeText(dirty)).toBe(`^[${'x'.repeat(999)}`);
+    expect(sanitizeText(`${'x'.repeat(999)}\u0007`)).toBe(`${'x'.repeat(999)}^G`);
+  });
 });
 
 describe('helloRequest', () => {

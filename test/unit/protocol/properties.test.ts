@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createTextDecoder, encodeText } from '../../../src/protocol/codec.js';
 import { parseCommand } from '../../../src/protocol/commands.js';
+import { sanitizeText } from '../../../src/protocol/sanitize.js';
 
 /** Cuts bytes at the given offsets. */
 function cut(bytes: Buffer, offsets: number[]): Buffer[] {
@@ -74,6 +75,32 @@ describe('the command parser, property-based', () => {
       fc.property(nick, text, (to, said) => {
         expect(parseCommand(`/msg ${to} ${said}`)).toEqual({ name: 'msg', to, text: said });
       }),
+    );
+  });
+});
+
+describe('sanitizeText, property-based', () => {
+  // The room's console sanitizes a message's parts instead of its whole line.
+  it('sanitizes a concatenation as the concatenation of its sanitized parts', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (a, b) => {
+        expect(sanitizeText(a + b)).toBe(sanitizeText(a) + sanitizeText(b));
+      }),
+    );
+  });
+
+  it('leaves no control character but tab, whatever it saw before (it remembers a clean text)', () => {
+    const control = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/;
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ unit: 'binary', minLength: 250, maxLength: 300 }), { maxLength: 6 }),
+        (texts) => {
+          for (const text of texts) {
+            expect(sanitizeText(text)).not.toMatch(control);
+            expect(sanitizeText(text)).toBe(sanitizeText(text));
+          }
+        },
+      ),
     );
   });
 });
