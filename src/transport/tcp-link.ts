@@ -108,11 +108,11 @@ const defaultGroup = new LinkGroup();
  * arrive meanwhile go out in the same write to each member instead of one write per line,
  * so the cost per delivered line falls as the load rises. CPU time rather than the clock:
  * on a machine shared with the clients, a flush that was preempted took long but cost little.
- * Measured at 1,000 clients and 200,000 deliveries/s (bench/, "loaded" phase): server CPU per
- * delivered line 3.5 µs without spacing, 2.8 µs at 0.75 and 2.0 µs at 2, with p99 latency
- * 30, 26 and 45 ms: 0.75 is the most saving that costs no latency.
+ * Measured at 1,000 clients and 200,000 deliveries/s (bench/, "loaded" phase, medians of
+ * 3 runs): server CPU per delivered line 3.5 µs without spacing, 2.7 at 0.5 and 2.0 at 2;
+ * p99 latency 30, 23 and 45 ms. 0.5 saves most of what spacing can without costing latency.
  */
-const FLUSH_SPACING = 0.75;
+const FLUSH_SPACING = 0.5;
 let nextFlushAt = 0;
 
 function scheduleFlush(): void {
