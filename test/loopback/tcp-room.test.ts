@@ -1,6 +1,7 @@
 import net from 'node:net';
 import iconv from 'iconv-lite';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { RenderedBatch } from '../../src/chat/rendered-event.js';
 import { connectChat } from '../../src/client/chat-client.js';
 import type { ChatConnection } from '../../src/client/types.js';
 import type { ChatEvent } from '../../src/protocol/events.js';
@@ -100,6 +101,8 @@ describe('TCP room', () => {
     const utf8 = await plain(server.address.port, 'utf-8');
     const gbk = await plain(server.address.port, 'gbk');
     gbk.send('/encoding gbk\n');
+    await gbk.waitForLine(/gbk/i);
+    gbk.send('/encoding gbk\n');
     await gbk.waitForLine(/now reads and writes gbk/);
     gbk.send('你好，乔治\n', 'gbk');
     await utf8.waitForLine(/> 你好，乔治$/);
@@ -135,6 +138,36 @@ describe('TCP room', () => {
     clients[0]!.send('one for all\n');
     await Promise.all(clients.slice(1).map((c) => c.waitForLine(/> one for all$/, 10_000)));
     expect(server.room.size).toBe(count);
+  });
+
+  it('hands a burst to a big room in order, to plain, gbk and rocket members alike', async () => {
+    const server = await room();
+    const crowd = await Promise.all(Array.from({ length: 120 }, () => plain(server.address.port)));
+    const gbk = await plain(server.address.port, 'gbk');
+    gbk.send('/encoding gbk\n');
+    await gbk.waitForLine(/gbk/i);
+    const { client, events } = await rocket(server.address.port, 'peppa');
+    const sender = crowd[0]!;
+    const batchedText = vi.spyOn(RenderedBatch.prototype, 'bytes');
+    const batchedFrames = vi.spyOn(RenderedBatch.prototype, 'frames');
+    cleanups.push(() => vi.restoreAllMocks());
+    // One write, so the room reads the burst in one go and batches it (rooms of 100+).
+    const burst = Array.from({ length: 50 }, (_, i) => `line ${i} 你好`);
+    sender.send(`${burst.join('\n')}\n`);
+    const expected = burst.map((text) => new RegExp(`> ${text}$`));
+    for (const member of [crowd[60]!, gbk]) {
+      await member.waitForLine(expected[49]!, 10_000);
+      const got = member.lines.filter((line) => / line \d+ /.test(line));
+      expect(got).toHaveLength(50);
+      for (const [i, line] of got.entries()) expect(line).toMatch(expected[i]!);
+    }
+    await waitForEvent(client, events, (e) => e.type === 'message' && e.text === burst[49]);
+    const said = events.filter((e) => e.type === 'message').map((e) => (e as { text: string }).text);
+    expect(said).toEqual(burst);
+    expect(sender.lines.some((line) => / line \d+ /.test(line))).toBe(false); // not its own lines
+    // It went the batched way: one shared buffer per encoding (utf-8, gbk) and for frames.
+    expect(new Set(batchedText.mock.calls.map(([encoding]) => encoding))).toEqual(new Set(['utf-8', 'gbk']));
+    expect(batchedFrames).toHaveBeenCalled();
   });
 
   it('tells the others when a client vanishes, and goes on', async () => {
