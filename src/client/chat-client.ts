@@ -70,6 +70,8 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
   private readonly idPrefix = randomBytes(9).toString('base64url');
   private counter = 0;
   private pendingBytes: Buffer = Buffer.alloc(0);
+  /** In plain mode, until the first bytes show they are not a TLS room's notice. */
+  private probingForTlsNotice = true;
   private detectTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private readonly peer: string;
@@ -305,6 +307,25 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
   }
 
   private receivePlain(chunk: Buffer): void {
+    if (this.probingForTlsNotice) {
+      // A TLS room waits for a client's first bytes (or 3 s) before it says it speaks TLS,
+      // which is after we stopped waiting for a greeting: its notice can still be the first
+      // thing we hear, and it is a failure, not a chat line.
+      const heard = this.pendingBytes.length === 0 ? chunk : Buffer.concat([this.pendingBytes, chunk]);
+      const n = Math.min(TLS_NOTICE.length, heard.length);
+      if (heard.subarray(0, n).equals(TLS_NOTICE.subarray(0, n))) {
+        if (n < TLS_NOTICE.length) {
+          this.pendingBytes = heard; // the rest of the notice is on its way
+          return;
+        }
+        this.lostReason = `${this.peer} speaks TLS: use rocket connect --tls`;
+        this.socket.destroy();
+        return;
+      }
+      this.probingForTlsNotice = false;
+      this.pendingBytes = Buffer.alloc(0);
+      chunk = heard;
+    }
     const { lines } = this.splitter.push(this.decoder.write(chunk));
     for (const line of lines) this.emitPlainLine(line);
     if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
@@ -317,6 +338,12 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
   private flushPlain(final: boolean): void {
     if (this.state !== 'plain') return;
     if (final) {
+      if (this.probingForTlsNotice && this.pendingBytes.length > 0) {
+        // The peer stopped after what looked like the start of the notice: it was not one.
+        this.probingForTlsNotice = false;
+        this.splitter.push(this.decoder.write(this.pendingBytes));
+        this.pendingBytes = Buffer.alloc(0);
+      }
       const tail = this.decoder.end();
       if (tail) this.splitter.push(tail);
     }

@@ -254,6 +254,31 @@ describe('TLS room', () => {
     expect(client.mode).toBe('rocket');
   });
 
+  it('fails a plain rocket client clearly even when the notice comes after it gave up on a greeting', async () => {
+    const certificate = await selfSigned();
+    // The room tells a silent client after 0.6 s; the client waits only 0.2 s for a greeting.
+    const server = await tlsRoom({ cert: certificate.cert, key: certificate.key, helloTimeoutMs: 600 });
+    for (const speaks of [false, true]) {
+      const client = await connectChat({
+        host: '127.0.0.1',
+        port: server.address.port,
+        nick: 'peppa',
+        detectMs: 200,
+      });
+      cleanups.push(() => client.destroy());
+      const heard: ChatEvent[] = [];
+      client.on('event', (event) => heard.push(event));
+      await waitUntil(client, 'mode', () => client.mode === 'plain', 5000, 'plain mode');
+      if (speaks) client.say('hi'); // piped input: the room hears plain text and answers at once
+      const info = await client.closed;
+      expect(info).toMatchObject({
+        error: true,
+        reason: expect.stringContaining('speaks TLS: use rocket connect --tls'),
+      });
+      expect(heard.filter((event) => event.type === 'message')).toEqual([]); // not shown as a chat line
+    }
+  });
+
   it('tells a plain client the port speaks TLS, reports it, and goes on serving TLS clients', async () => {
     const certificate = await selfSigned();
     const reports: string[] = [];
