@@ -11,8 +11,8 @@ import { RenderedBatch, RenderedEvent } from './rendered-event.js';
 import { ROCKET_ENCODING_NOTE } from './room-text.js';
 
 /**
- * Above this many members, joins and leaves are not broadcast one by one: with N people
- * arriving together that is N x N lines (10,000 clients: 100 million lines, a minute of the
+ * Above this many members, joins, leaves and renames are not broadcast one by one: with N
+ * people arriving together that is N x N lines (10,000 clients: 100 million lines, a minute of the
  * room's CPU, and readers dropped for falling behind). They are told instead in one summary
  * line per kind every ANNOUNCE_EVERY_MS.
  */
@@ -63,6 +63,8 @@ export class Room {
   /** Nicks that joined or left since the last summary (crowded rooms only). */
   private readonly arrivals: string[] = [];
   private readonly departures: string[] = [];
+  /** "old -> new" for renames since the last summary (crowded rooms only). */
+  private readonly renames: string[] = [];
   private announceTimer: NodeJS.Timeout | undefined;
   /** Broadcasts not handed to members yet (big rooms only); see flushBroadcasts(). */
   private pendingBroadcasts: Array<{ event: ChatEvent; rendered: RenderedEvent; except?: Member }> = [];
@@ -208,6 +210,7 @@ export class Room {
     for (const [names, verb] of [
       [this.arrivals, 'joined'],
       [this.departures, 'left'],
+      [this.renames, 'changed their nick'],
     ] as const) {
       if (names.length === 0) continue;
       const shown = names.slice(0, NAMES_IN_SUMMARY).join(', ');
@@ -475,7 +478,14 @@ export class Room {
     this.joined.delete(nickKey(old));
     member.nick = nick;
     this.joined.set(nickKey(nick), member);
-    this.broadcast({ type: 'nick', from: old, to: nick, ts: Date.now() });
+    const event: ChatEvent = { type: 'nick', from: old, to: nick, ts: Date.now() };
+    if (!this.isCrowded()) {
+      this.broadcast(event);
+      return;
+    }
+    // Like joins: a crowd that renames itself would otherwise be N x N lines.
+    this.sendTo(member, event);
+    this.summarize(this.renames, `${old} -> ${nick}`);
   }
 
   private changeEncoding(member: Member, encoding: string | undefined): void {

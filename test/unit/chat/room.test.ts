@@ -148,6 +148,36 @@ describe('nick look-alikes', () => {
 });
 
 describe('a crowded room', () => {
+  it('tells renames in one summary line too, and each renamer its own', async () => {
+    const { vi } = await import('vitest');
+    vi.useFakeTimers();
+    try {
+      const room = new Room({ name: 'test' });
+      const members = Array.from({ length: 120 }, () => {
+        const m = new FakeMember();
+        room.attach(m);
+        room.join(m);
+        return m;
+      });
+      vi.advanceTimersByTime(1100);
+      await new Promise((resolve) => process.nextTick(resolve));
+      const [watcher, first, second] = members as [FakeMember, FakeMember, FakeMember];
+      watcher.lines.length = 0;
+      const firstGuest = first.nick;
+      room.input(first, '/nick carol');
+      room.input(second, '/nick dave');
+      expect(first.lines).toContain(`*** ${firstGuest} is now known as carol`);
+      expect(watcher.lines.filter((l) => l.includes('is now known as'))).toEqual([]);
+      vi.advanceTimersByTime(1100);
+      await new Promise((resolve) => process.nextTick(resolve));
+      expect(watcher.lines).toContain(
+        `*** ${firstGuest} -> carol, guest-3 -> dave changed their nick; /who lists everyone`,
+      );
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('announces joins in one summary line a second instead of one line per join', async () => {
     const { vi } = await import('vitest');
     vi.useFakeTimers();
