@@ -129,7 +129,13 @@ export class ChatConsole {
     this.closed = true;
     this.flush();
     if (this.batching) process.off('exit', this.flushOnExit);
-    if (this.interactive) this.options.output.write('\n');
+    if (this.interactive && this.rl !== undefined && this.rl.line === '') {
+      // Nothing half-typed: take the prompt away rather than leave "nick> " above the shell's.
+      readline.cursorTo(this.options.output, 0);
+      readline.clearLine(this.options.output, 0);
+    } else if (this.interactive) {
+      this.options.output.write('\n');
+    }
     this.rl?.close();
   }
 
