@@ -1,7 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
-// --max-semi-space-size=4 (MiB): V8's young generation grows to 2 x 16 MiB during a burst
-// (10,000 clients joining) and keeps it; 4 MiB holds a room's short-lived garbage as well,
-// and a 10,000-client room needs 25 MiB less memory (bench/, "Joining and idle memory").
+#!/usr/bin/env node
 import type { Command as CommandType } from 'commander';
 import { isRocketError } from '../errors.js';
 import { VERSION } from '../version.js';

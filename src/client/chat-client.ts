@@ -315,7 +315,9 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
       const n = Math.min(TLS_NOTICE.length, heard.length);
       if (heard.subarray(0, n).equals(TLS_NOTICE.subarray(0, n))) {
         if (n < TLS_NOTICE.length) {
-          this.pendingBytes = heard; // the rest of the notice is on its way
+          this.pendingBytes = heard; // the rest of the notice is on its way, or this is text
+          if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+          this.idleTimer = setTimeout(() => this.flushPlain(false), this.options.idleFlushMs ?? 300);
           return;
         }
         this.lostReason = `${this.peer} speaks TLS: use rocket connect --tls`;
@@ -337,13 +339,14 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
 
   private flushPlain(final: boolean): void {
     if (this.state !== 'plain') return;
+    if (this.probingForTlsNotice && this.pendingBytes.length > 0) {
+      // The peer paused or stopped after what looked like the start of the notice: text.
+      this.probingForTlsNotice = false;
+      const { lines } = this.splitter.push(this.decoder.write(this.pendingBytes));
+      this.pendingBytes = Buffer.alloc(0);
+      for (const line of lines) this.emitPlainLine(line);
+    }
     if (final) {
-      if (this.probingForTlsNotice && this.pendingBytes.length > 0) {
-        // The peer stopped after what looked like the start of the notice: it was not one.
-        this.probingForTlsNotice = false;
-        this.splitter.push(this.decoder.write(this.pendingBytes));
-        this.pendingBytes = Buffer.alloc(0);
-      }
       const tail = this.decoder.end();
       if (tail) this.splitter.push(tail);
     }

@@ -75,7 +75,7 @@ function isPlainSocket(output: Writable): boolean {
 }
 
 /**
- * Makes writes to stdout on a pipe or socket blocking, as they are in nc and socat. Node
+ * Makes writes to stdout on a pipe blocking, as they are in nc and socat. Node
  * opens such a stdout non-blocking, so a bulk transfer into a pipe that its reader drains
  * more slowly keeps hitting a full pipe: a short write, the rest queued, a wait for the
  * descriptor to become writable, and the same again. Blocking, the kernel hands the pipe
@@ -85,18 +85,43 @@ function isPlainSocket(output: Writable): boolean {
  * files are written synchronously by Node already.
  */
 function writeStdoutLikeNetcat(): void {
-  if (!stdoutWaitsForReader()) return;
+  if (!stdoutWaitsForReader() || !(process.stdout instanceof net.Socket)) return;
   const stdout = process.stdout as unknown as { _handle?: { setBlocking?(on: boolean): number } };
   stdout._handle?.setBlocking?.(true);
 }
 
 /**
- * True when raw mode's default output, stdout, is a pipe or socket, which raw mode writes to
+ * True when raw mode's default output, stdout, is a pipe of its own, which raw mode writes to
  * the blocking way (see writeStdoutLikeNetcat): then rocket can be inside write(2), waiting
  * for a reader that does not read, where no signal handler of ours can run.
  */
 export function stdoutWaitsForReader(): boolean {
-  return !process.stdout.isTTY && process.stdout instanceof net.Socket;
+  stdoutIsOwnPipe ??= isOwnPipe();
+  return stdoutIsOwnPipe;
+}
+
+let stdoutIsOwnPipe: boolean | undefined;
+
+/**
+ * Stdout is a pipe (FIFO) of its own. Not a socket: under inetd, systemd socket activation,
+ * `socat EXEC:` or `nc -e`, stdin and stdout are one socket, and blocking is a property of
+ * the open file, so making stdout blocking would make stdin blocking too, and libuv's reads
+ * would then stop the event loop.
+ */
+function isOwnPipe(): boolean {
+  let out: fs.Stats;
+  try {
+    out = fs.fstatSync(1);
+  } catch {
+    return false; // stdout is closed: nothing to make blocking
+  }
+  if (!out.isFIFO()) return false;
+  try {
+    const input = fs.fstatSync(0);
+    return input.ino !== out.ino || input.dev !== out.dev;
+  } catch {
+    return true; // stdin is closed, so it cannot be the same pipe
+  }
 }
 
 /**

@@ -153,6 +153,9 @@ function flush(entry: Pending): void {
   }
   const written =
     !entry.direct || (entry.streamUsed && socket.writableLength > 0) ? 0 : writeDirect(socket, chunks, bytes);
+  // A write is activity for socket.setTimeout (the room's idle timeout), as it is when it
+  // goes through the stream: a member who only reads is not idle in a busy room.
+  if (written > 0) (socket as unknown as { _unrefTimer?(): void })._unrefTimer?.();
   const rest = written === bytes ? undefined : remainder(chunks, bytes, written);
   // Emptied, not replaced: one array per member for the life of the connection, not one per flush.
   chunks.length = 0;
@@ -268,6 +271,9 @@ class TcpLink implements Link, Pending {
     const socket = this.socket;
     if (this.bytes + socket.writableLength < DRAINED_BYTES || socket.destroyed) return Promise.resolve();
     this.flushNow();
+    // 'drain' comes only after a write that the stream had to hold past its high-water mark;
+    // if the kernel took it all (or nearly), there is nothing to wait for.
+    if (!socket.writableNeedDrain || socket.destroyed) return Promise.resolve();
     return new Promise((resolve) => {
       const done = (): void => {
         socket.off('drain', done);

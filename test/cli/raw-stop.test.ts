@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -7,8 +8,10 @@ import { killAll, startRocket } from '../helpers/raw-procs.js';
 
 const sockets: net.Socket[] = [];
 const dirs: string[] = [];
+const cleanups: Array<() => void> = [];
 afterEach(() => {
   killAll();
+  for (const cleanup of cleanups.splice(0)) cleanup();
   for (const socket of sockets.splice(0)) socket.destroy();
   for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -22,11 +25,8 @@ async function flood(port: number): Promise<void> {
   socket.write(Buffer.alloc(16 * 1024 * 1024));
 }
 
-/**
- * The kernel function a process sleeps in: "pipe_write" while blocked writing a full pipe,
- * "sock_alloc_send_pskb" a full socket (spawn's stdio 'pipe' is a socket pair).
- */
-const BLOCKED_WRITING = /pipe_write|send/;
+/** The kernel function a process sleeps in: "pipe_write" while blocked writing a full pipe. */
+const BLOCKED_WRITING = /pipe_write/;
 
 function waitChannel(pid: number): string {
   try {
@@ -38,10 +38,15 @@ function waitChannel(pid: number): string {
 
 describe('stopping rocket listen --raw', () => {
   it('ends at once on SIGTERM while its stdout is full and nobody reads it (as nc does)', async () => {
-    const rocket = startRocket(['listen', '0', '--raw', '--host', '127.0.0.1'], 'ignore', 'pipe');
-    // Nobody reads our end of its stdout: the pipe fills and rocket waits inside write(2).
-    rocket.child.stdout!.unpipe();
-    rocket.child.stdout!.pause();
+    // Its stdout is a named pipe that we hold open for reading but never read: the pipe
+    // fills and rocket waits inside write(2).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rocket-raw-stop-'));
+    dirs.push(dir);
+    const fifo = path.join(dir, 'out.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const reader = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    cleanups.push(() => fs.closeSync(reader));
+    const rocket = startRocket(['listen', '0', '--raw', '--host', '127.0.0.1'], 'ignore', { file: fifo });
     const [, port] = await rocket.waitForStderr(/Listening on \S+ (\d+) \(tcp\)/);
     await flood(Number(port));
     const pid = rocket.child.pid!;

@@ -118,6 +118,34 @@ describe('letters (the u-store)', () => {
     await expect.poll(() => server.room.mailroom!.count('george')).toBe(0);
   });
 
+  it('hands a plain client more than a megabyte of letters, then live traffic', async () => {
+    // More than the link's 1 MiB at once: the hand-over waits for the link to drain between
+    // pages, which must end even when the kernel took everything at once (no 'drain' comes).
+    const server = await room({ store: 'memory' });
+    const george = await LineClient.connect(server.address.port);
+    cleanups.push(() => george.destroy());
+    george.send('/nick george\n/register hunter22\n');
+    await george.waitForLine(/logged in as george/);
+    george.destroy();
+    const text = 'x'.repeat(1100);
+    const count = 1001;
+    for (let i = 0; i < count; i++)
+      await server.room.mailroom!.post(
+        { id: `L${i}`, ts: Date.now(), from: 'peppa', to: 'george', text: `${i} ${text}` },
+        'peppa',
+      );
+    const back = await LineClient.connect(server.address.port);
+    cleanups.push(() => back.destroy());
+    back.send('/login george hunter22\n');
+    await back.waitForLine(new RegExp(`from peppa.*\\] ${count - 1} x`), 10_000);
+    const peppa = await rocket(server.address.port, 'peppa');
+    peppa.client.say('live after the letters');
+    await back.waitForLine(/<peppa> live after the letters$/, 10_000);
+    const received = back.lines.filter((line) => line.includes('[letter from peppa'));
+    expect(received).toHaveLength(count);
+    expect(received.map((line) => Number(/\] (\d+) x/.exec(line)?.[1]))).toEqual([...Array(count).keys()]);
+  });
+
   it('keeps george safe from impostors, and his secret out of the store and the output', async () => {
     const dir = tempDir();
     const server = await room({ store: { dataDir: dir } });

@@ -170,6 +170,20 @@ describe('TCP room', () => {
     expect(batchedFrames).toHaveBeenCalled();
   });
 
+  it('does not close as idle a member who only reads while the room is talking', async () => {
+    const server = await room({ idleTimeoutMs: 1000 });
+    const talker = await plain(server.address.port);
+    const lurker = await plain(server.address.port);
+    // Ten lines 200 ms apart: two seconds in which the lurker sends nothing but hears plenty.
+    for (let i = 0; i < 10; i++) {
+      talker.send(`line ${i}\n`);
+      await lurker.waitForLine(new RegExp(`> line ${i}$`));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(lurker.lines.some((line) => /idle/.test(line))).toBe(false);
+    expect(lurker.closed).toBe(false);
+  });
+
   it('tells the others when a client vanishes, and goes on', async () => {
     const server = await room();
     const watcher = await plain(server.address.port);
