@@ -2,6 +2,8 @@ import { connectChat } from '../client/chat-client.js';
 import type { ChatConnection } from '../client/types.js';
 import { connectUdpChat } from '../client/udp-chat-client.js';
 import type { TlsClientOptions } from '../transport/tls.js';
+import { readPassword } from './password.js';
+import { checkTlsFlags, clientTlsFromFlags, type TlsFlags } from './tls-options.js';
 
 export interface RocketTarget {
   host: string;
@@ -31,4 +33,26 @@ export function openRocket(target: RocketTarget): Promise<ChatConnection> {
         tls: target.tls,
         connectTimeoutMs: target.timeoutMs,
       });
+}
+
+/** The connection flags `rocket send` and `rocket inbox` share. */
+export interface RocketConnectionFlags extends TlsFlags {
+  udp?: boolean;
+  roomPasswordFile?: string;
+  timeout: number;
+}
+
+/** openRocket as the flags say: --udp, the TLS flags, --room-password-file, --timeout. */
+export function openRocketWithFlags(
+  flags: RocketConnectionFlags,
+  who: { host: string; port: number; nick?: string; password?: string },
+): Promise<ChatConnection> {
+  checkTlsFlags(flags, 'connect');
+  return openRocket({
+    ...who,
+    roomPassword: readPassword(flags.roomPasswordFile, process.env, 'ROCKET_ROOM_PASSWORD'),
+    udp: flags.udp,
+    tls: clientTlsFromFlags(flags),
+    timeoutMs: flags.timeout * 1000,
+  });
 }

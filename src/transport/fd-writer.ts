@@ -40,7 +40,8 @@ export function directWriter(stream: Writable): ChunkWriter {
   };
 }
 
-function isPlainSocketOrPipe(stream: Writable): stream is net.Socket {
+/** A socket or pipe whose descriptor carries our bytes as they are: not TLS, not a terminal. */
+export function isPlainSocketOrPipe(stream: Writable): stream is net.Socket {
   return (
     stream instanceof net.Socket &&
     (stream as { encrypted?: boolean }).encrypted !== true && // a tls.TLSSocket (without loading node:tls)
@@ -49,7 +50,7 @@ function isPlainSocketOrPipe(stream: Writable): stream is net.Socket {
 }
 
 /** The file descriptor under a socket's libuv handle (a private field; undefined if absent). */
-function handleFd(socket: net.Socket): number | undefined {
+export function handleFd(socket: net.Socket): number | undefined {
   const fd = (socket as unknown as { _handle: { fd?: unknown } | null })._handle?.fd;
   return typeof fd === 'number' && fd >= 0 ? fd : undefined;
 }

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import type { Socket } from 'node:net';
+import { handleFd, isPlainSocketOrPipe } from './fd-writer.js';
 import { remoteLabel } from './tcp.js';
 import type { Link } from './types.js';
 
@@ -122,15 +123,18 @@ function scheduleFlush(): void {
   else setTimeout(flushAll, wait);
 }
 
+/** Flushes to fewer links than this are never spaced: not worth two getrusage calls a line. */
+const SPACED_FROM_LINKS = 100;
+
 function flushAll(): void {
-  const started = cpuMs();
   flushScheduled = false;
   const entries = pending;
   pending = [];
+  const started = entries.length >= SPACED_FROM_LINKS ? cpuMs() : undefined;
   for (const entry of entries) if (entry.queued) flush(entry);
   // Reading stops only once this turn's output is known to be too much.
   for (const entry of entries) if (entry.streamUsed) entry.group.check(entry.socket);
-  nextFlushAt = performance.now() + FLUSH_SPACING * (cpuMs() - started);
+  nextFlushAt = started === undefined ? 0 : performance.now() + FLUSH_SPACING * (cpuMs() - started);
 }
 
 /** CPU time this process has used, in ms. */
@@ -183,8 +187,8 @@ const MAX_IOVECS = 1024;
  * available: then the stream does it all, and reports any error itself).
  */
 function writeDirect(socket: Socket, chunks: Buffer[], bytes: number): number {
-  const fd = (socket as unknown as { _handle: { fd?: unknown } | null })._handle?.fd;
-  if (typeof fd !== 'number' || fd < 0 || socket.connecting) return 0;
+  const fd = handleFd(socket);
+  if (fd === undefined || socket.connecting) return 0;
   try {
     if (chunks.length === 1) return fs.writeSync(fd, chunks[0]!);
     if (chunks.length <= MAX_IOVECS) return fs.writevSync(fd, chunks);
@@ -233,7 +237,7 @@ class TcpLink implements Link, Pending {
     readonly group: LinkGroup,
   ) {
     this.label = remoteLabel(socket);
-    this.direct = (socket as { encrypted?: boolean }).encrypted !== true; // tls.TLSSocket says so
+    this.direct = isPlainSocketOrPipe(socket); // never TLS: its descriptor carries ciphertext
     group.add(this);
     socket.once('close', () => {
       this.open = false;

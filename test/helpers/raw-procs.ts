@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { ByteSink } from './raw-streams.js';
-import { CLI_PATH } from './spawn-cli.js';
+import { CLI_PATH, exitWithin } from './spawn-cli.js';
 import { waitUntil } from './wait.js';
 
 /**
@@ -89,19 +89,8 @@ export function startProc(
       return match;
     },
     async waitForExit(timeoutMs = 20_000) {
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          child.kill('SIGKILL');
-          reject(new Error(`did not exit within ${timeoutMs} ms\n${describe()}`));
-        }, timeoutMs);
-      });
-      try {
-        const [code, signal] = await Promise.race([closed, deadline]);
-        return { code, signal };
-      } finally {
-        clearTimeout(timer);
-      }
+      const [code, signal] = await exitWithin(child, closed, timeoutMs, describe);
+      return { code, signal };
     },
   };
 }

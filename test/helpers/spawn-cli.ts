@@ -188,20 +188,8 @@ export function startCli(args: readonly string[], options: CliOptions = {}): Run
       );
     });
 
-  const waitForExit = async (timeoutMs = DEFAULT_RUN_MS): Promise<CliResult> => {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new Error(`did not exit within ${timeoutMs} ms\n${describe()}`));
-      }, timeoutMs);
-    });
-    try {
-      return await Promise.race([exited, deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+  const waitForExit = (timeoutMs = DEFAULT_RUN_MS): Promise<CliResult> =>
+    exitWithin(child, exited, timeoutMs, describe);
 
   const cli: RunningCli = {
     child,
@@ -223,4 +211,28 @@ export function startCli(args: readonly string[], options: CliOptions = {}): Run
   };
   running.add(cli);
   return cli;
+}
+
+/**
+ * Resolves with what `exited` resolves with; if the child has not exited within `timeoutMs`,
+ * SIGKILLs it and rejects with `describe()` (its command line and output) in the message.
+ */
+export async function exitWithin<T>(
+  child: ChildProcess,
+  exited: Promise<T>,
+  timeoutMs: number,
+  describe: () => string,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`did not exit within ${timeoutMs} ms\n${describe()}`));
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([exited, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -5,18 +5,15 @@ import type { ChatEvent, MessageEvent } from '../../protocol/events.js';
 import { renderEvent } from '../../protocol/render.js';
 import { sanitizeText } from '../../protocol/sanitize.js';
 import { parseHostPort } from '../host-port.js';
-import { openRocket } from '../open-rocket.js';
+import { openRocketWithFlags, type RocketConnectionFlags } from '../open-rocket.js';
 import { parseSeconds } from '../options.js';
 import { readPassword } from '../password.js';
-import { addTlsOptions, checkTlsFlags, clientTlsFromFlags, type TlsFlags } from '../tls-options.js';
+import { addTlsOptions } from '../tls-options.js';
 
-interface InboxFlags extends TlsFlags {
-  roomPasswordFile?: string;
+interface InboxFlags extends RocketConnectionFlags {
   nick: string;
   passwordFile?: string;
-  udp?: boolean;
   json?: boolean;
-  timeout: number;
 }
 
 export function registerInbox(program: Command): void {
@@ -45,16 +42,11 @@ from the room. The first login with a free nickname claims it.`,
       if (password === undefined) {
         throw new UsageError('rocket inbox needs your secret: --password-file FILE or ROCKET_PASSWORD');
       }
-      checkTlsFlags(flags, 'connect');
-      const client: ChatConnection = await openRocket({
+      const client: ChatConnection = await openRocketWithFlags(flags, {
         host,
         port,
         nick: flags.nick,
         password,
-        roomPassword: readPassword(flags.roomPasswordFile, process.env, 'ROCKET_ROOM_PASSWORD'),
-        udp: flags.udp,
-        tls: clientTlsFromFlags(flags),
-        timeoutMs: flags.timeout * 1000,
       });
       const done = collectInbox(client, flags.json);
       try {

@@ -2,20 +2,17 @@ import type { Command } from 'commander';
 import { type RocketError, UsageError } from '../../errors.js';
 import type { StoredEvent } from '../../protocol/events.js';
 import { parseHostPort } from '../host-port.js';
-import { openRocket } from '../open-rocket.js';
+import { openRocketWithFlags, type RocketConnectionFlags } from '../open-rocket.js';
 import { parseSeconds } from '../options.js';
 import { readPassword } from '../password.js';
 import { readInputLines } from '../read-lines.js';
-import { addTlsOptions, checkTlsFlags, clientTlsFromFlags, type TlsFlags } from '../tls-options.js';
+import { addTlsOptions } from '../tls-options.js';
 
-interface SendFlags extends TlsFlags {
-  roomPasswordFile?: string;
+interface SendFlags extends RocketConnectionFlags {
   to: string;
   nick?: string;
   passwordFile?: string;
-  udp?: boolean;
   json?: boolean;
-  timeout: number;
 }
 
 export function registerSend(program: Command): void {
@@ -48,17 +45,7 @@ Exits 0 only once the room has confirmed every letter stored; 1 if any was refus
       }
       const texts = words.length > 0 ? [words.join(' ')] : await readInputLines(process.stdin);
       if (texts.length === 0) throw new UsageError('nothing to send: give the text, or lines on stdin');
-      checkTlsFlags(flags, 'connect');
-      const client = await openRocket({
-        host,
-        port,
-        nick: flags.nick,
-        password,
-        roomPassword: readPassword(flags.roomPasswordFile, process.env, 'ROCKET_ROOM_PASSWORD'),
-        udp: flags.udp,
-        tls: clientTlsFromFlags(flags),
-        timeoutMs: flags.timeout * 1000,
-      });
+      const client = await openRocketWithFlags(flags, { host, port, nick: flags.nick, password });
       try {
         if (password !== undefined) await client.loggedIn();
         const results = await Promise.allSettled(texts.map((text) => client.sendLetter(flags.to, text)));
