@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { hasCommand, killAll, openFileLimit } from './lib/proc.mjs';
+import { cpuPlan, hasCommand, killAll, openFileLimit } from './lib/proc.mjs';
 import { buildChart, buildReport } from './lib/report.mjs';
 import { rawPipe } from './workloads/raw-pipe.mjs';
 import { roomRun } from './workloads/room.mjs';
@@ -35,6 +35,8 @@ const HELP = `Usage: npm run bench [-- OPTIONS]
   --only LIST          some of: raw,room,udp,startup (room covers fan-out, joining, memory)
   --rocket 'CMD'       how to start rocket (default: package.json's bin, run by its #! line); for A/B runs
   --publish            also write bench/fanout.svg (the README's chart)
+  --no-pin             leave raw and UDP processes where the scheduler puts them (by default each
+                       end gets a core of its own, with taskset, as two machines would)
   --out DIR            where results go (default .bench-results)
 
 Needs (Debian): ncat socat netcat-openbsd iperf3. Loopback only.`;
@@ -49,6 +51,7 @@ const { values: flags } = parseArgs({
     only: { type: 'string' },
     rocket: { type: 'string' },
     publish: { type: 'boolean' },
+    'no-pin': { type: 'boolean' },
     out: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -77,6 +80,7 @@ const clientCounts = (flags.clients ?? (quick ? '10,1000' : '10,100,1000,10000')
 const only = new Set((flags.only ?? 'raw,room,udp,startup').split(','));
 // The bin itself, as a user runs it: its #! line carries rocket's Node flags.
 const rocket = flags.rocket ? flags.rocket.split(' ') : [path.join(root, readBin())];
+const cpus = cpuPlan(!flags['no-pin']);
 const outDir = path.resolve(flags.out ?? path.join(root, '.bench-results'));
 
 function readBin() {
@@ -146,8 +150,9 @@ async function main() {
       rawBytes,
       clientCounts,
       rocket: rocket.join(' '),
+      cpus,
       roomPlan: { ...roomPlan, rates: undefined },
-      label: `${quick ? 'quick' : 'default'}, ${reps} repetition(s)`,
+      label: `${quick ? 'quick' : 'default'}, ${reps} repetition(s)${cpus ? `; raw and UDP ends pinned to CPUs ${cpus[0]} and ${cpus[1]}` : '; nothing pinned'}`,
     },
   };
   log(`rocket bench: ${results.options.label}; rocket = ${rocket.join(' ')}`);
@@ -173,7 +178,7 @@ async function main() {
   }
   if (only.has('raw')) {
     log(`raw pipe: ${(rawBytes / 1024 ** 2).toFixed(0)} MiB x ${reps}`);
-    results.raw = await rawPipe({ rocket, bytes: rawBytes, reps, log });
+    results.raw = await rawPipe({ rocket, bytes: rawBytes, reps, cpus, log });
   }
   if (only.has('room')) {
     results.room = [];
@@ -195,7 +200,7 @@ async function main() {
       for (const size of [100, 1200]) {
         for (const rate of [20_000, 0]) {
           for (const relay of ['rocket', 'socat'])
-            results.udp.push({ rep, ...(await udpRun({ relay, rocket, size, count, rate, log })) });
+            results.udp.push({ rep, ...(await udpRun({ relay, rocket, size, count, rate, cpus, log })) });
         }
       }
     }

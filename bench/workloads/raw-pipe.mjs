@@ -13,7 +13,17 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { collect, connectionsTo, freePort, isListening, start, stop, until, waitExit } from '../lib/proc.mjs';
+import {
+  collect,
+  connectionsTo,
+  freePort,
+  isListening,
+  pinned,
+  start,
+  stop,
+  until,
+  waitExit,
+} from '../lib/proc.mjs';
 
 const GiB = 1024 ** 3;
 
@@ -49,9 +59,9 @@ export function rawTools(rocket) {
 }
 
 /** Runs a command under bash, its stdin/stdout redirected, and writes its rusage to timesFile. */
-function wrapped(argv, { stdin, stdout, timesFile }) {
+function wrapped(argv, { stdin, stdout, timesFile, cpu }) {
   const script = `"$@" ${stdin ? '< "$RB_IN"' : '< /dev/null'} ${stdout ? '> "$RB_OUT"' : '> /dev/null'}; rc=$?; times > "$RB_TIMES"; exit $rc`;
-  return start('bash', ['-c', script, 'bench', ...argv], {
+  return start('bash', ['-c', script, 'bench', ...pinned(cpu, argv)], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, RB_IN: stdin ?? '', RB_OUT: stdout ?? '', RB_TIMES: timesFile },
   });
@@ -68,7 +78,12 @@ function childCpu(timesFile) {
   }
 }
 
-async function runPipe(tool, bytes, dir, timeoutMs) {
+/**
+ * cpus: [sending end, receiving end] when pinned (see cpuPlan): the source and the sender
+ * share one core, the receiver and the sink the other.
+ */
+async function runPipe(tool, bytes, dir, timeoutMs, cpus) {
+  const [sendCpu, recvCpu] = cpus ?? [];
   const port = await freePort();
   const fifoIn = path.join(dir, 'in.fifo');
   const fifoOut = path.join(dir, 'out.fifo');
@@ -76,11 +91,12 @@ async function runPipe(tool, bytes, dir, timeoutMs) {
   const sendTimes = path.join(dir, 'send.times');
   rmSync(recvTimes, { force: true });
   rmSync(sendTimes, { force: true });
-  const sink = start('dd', [`if=${fifoOut}`, 'of=/dev/null', 'bs=1M'], {
+  const [sinkCmd, ...sinkArgs] = pinned(recvCpu, ['dd', `if=${fifoOut}`, 'of=/dev/null', 'bs=1M']);
+  const sink = start(sinkCmd, sinkArgs, {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const sinkErr = collect(sink.stderr);
-  const receiver = wrapped(tool.recv(port), { stdout: fifoOut, timesFile: recvTimes });
+  const receiver = wrapped(tool.recv(port), { stdout: fifoOut, timesFile: recvTimes, cpu: recvCpu });
   const recvErr = collect(receiver.stderr);
   const result = { tool: tool.name, bytes, ok: false };
   try {
@@ -91,15 +107,16 @@ async function runPipe(tool, bytes, dir, timeoutMs) {
       'bash',
       [
         '-c',
-        'exec > "$RB_IN"; read -r _; exec dd if=/dev/zero bs=1M count="$RB_COUNT" status=none',
+        'exec > "$RB_IN"; read -r _; exec "$@" dd if=/dev/zero bs=1M count="$RB_COUNT" status=none',
         'source',
+        ...pinned(sendCpu, []),
       ],
       {
         stdio: ['pipe', 'ignore', 'ignore'],
         env: { ...process.env, RB_IN: fifoIn, RB_COUNT: String(count) },
       },
     );
-    const sender = wrapped(tool.send(port), { stdin: fifoIn, timesFile: sendTimes });
+    const sender = wrapped(tool.send(port), { stdin: fifoIn, timesFile: sendTimes, cpu: sendCpu });
     const sendErr = collect(sender.stderr);
     if (!(await until(() => connectionsTo(port) > 0, 10_000)))
       throw new Error(`sender never connected: ${sendErr.text}`);
@@ -130,12 +147,14 @@ async function runPipe(tool, bytes, dir, timeoutMs) {
   return result;
 }
 
-async function runIperf(bytes, dir, timeoutMs) {
+async function runIperf(bytes, dir, timeoutMs, cpus) {
+  const [sendCpu, recvCpu] = cpus ?? [];
   const port = await freePort();
   const srvTimes = path.join(dir, 'iperf-s.times');
   const cliTimes = path.join(dir, 'iperf-c.times');
   const server = wrapped(['iperf3', '-s', '-1', '-B', '127.0.0.1', '-p', String(port)], {
     timesFile: srvTimes,
+    cpu: recvCpu,
   });
   const result = { tool: 'iperf3', bytes, ok: false };
   try {
@@ -146,7 +165,7 @@ async function runIperf(bytes, dir, timeoutMs) {
         '-c',
         '"$@"; rc=$?; times > "$RB_TIMES"; exit $rc',
         'iperf',
-        'iperf3',
+        ...pinned(sendCpu, ['iperf3']),
         '-c',
         '127.0.0.1',
         '-p',
@@ -182,7 +201,7 @@ async function runIperf(bytes, dir, timeoutMs) {
 }
 
 /** Every tool, `reps` times, interleaved so a slow moment of the machine hits all alike. */
-export async function rawPipe({ rocket, bytes, reps, log }) {
+export async function rawPipe({ rocket, bytes, reps, cpus, log }) {
   const dir = mkdtempSync(path.join(tmpdir(), 'rocket-bench-'));
   const { execFileSync } = await import('node:child_process');
   execFileSync('mkfifo', [path.join(dir, 'in.fifo'), path.join(dir, 'out.fifo')]);
@@ -192,13 +211,13 @@ export async function rawPipe({ rocket, bytes, reps, log }) {
   try {
     for (let rep = 0; rep < reps; rep++) {
       for (const tool of tools) {
-        const r = await runPipe(tool, bytes, dir, timeoutMs);
+        const r = await runPipe(tool, bytes, dir, timeoutMs, cpus);
         runs.push({ rep, ...r });
         log(
           `  raw ${tool.name.padEnd(16)} rep ${rep + 1}: ${r.ok ? `${r.gibPerSecond.toFixed(2)} GiB/s, ${r.cpuPerGiB.toFixed(2)} CPU s/GiB` : `FAILED ${r.error ?? JSON.stringify(r.exit)} ${r.stderr ?? ''}`}`,
         );
       }
-      const r = await runIperf(bytes, dir, timeoutMs);
+      const r = await runIperf(bytes, dir, timeoutMs, cpus);
       runs.push({ rep, ...r });
       log(
         `  raw iperf3           rep ${rep + 1}: ${r.ok ? `${r.gibPerSecond.toFixed(2)} GiB/s, ${r.cpuPerGiB.toFixed(2)} CPU s/GiB` : `FAILED ${r.error ?? JSON.stringify(r)}`}`,

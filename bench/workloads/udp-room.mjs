@@ -10,7 +10,7 @@ import { fork } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { collect, cpuSeconds, freePort, start, stop } from '../lib/proc.mjs';
+import { collect, cpuSeconds, freePort, pinned, pinProcess, start, stop } from '../lib/proc.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -49,9 +49,15 @@ function isUdpBound(port) {
   );
 }
 
-export async function udpRun({ relay, rocket, size, count, rate, log }) {
+/**
+ * cpus: [peers, relay] when pinned (see cpuPlan): the relay, the thing measured, has a core of
+ * its own, as a server would; the sender and the receiver share the other.
+ */
+export async function udpRun({ relay, rocket, size, count, rate, cpus, log }) {
+  const [peerCpu, relayCpu] = cpus ?? [];
   const receiver = peer();
   const sender = peer();
+  for (const p of [receiver, sender]) pinProcess(peerCpu, p.child.pid);
   const result = { relay, size, count, rate, ok: false };
   let proc;
   try {
@@ -75,7 +81,8 @@ export async function udpRun({ relay, rocket, size, count, rate, log }) {
             '--no-store',
           ]
         : ['socat', '-u', `UDP-RECV:${port},bind=127.0.0.1`, `UDP-SENDTO:127.0.0.1:${recvPort}`];
-    proc = start(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+    const [command, ...args] = pinned(relayCpu, argv);
+    proc = start(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     const stderr = collect(proc.stderr);
     for (let i = 0; i < 500 && !(await isUdpBound(port)); i++) await sleep(10);
     if (relay === 'rocket') {
