@@ -110,10 +110,12 @@ const defaultGroup = new LinkGroup();
  * so the cost per delivered line falls as the load rises. CPU time rather than the clock:
  * on a machine shared with the clients, a flush that was preempted took long but cost little.
  * Measured at 1,000 clients and 200,000 deliveries/s (bench/, "loaded" phase, medians of
- * 3 runs): server CPU per delivered line 3.5 µs without spacing, 2.7 at 0.5 and 2.0 at 2;
- * p99 latency 30, 23 and 45 ms. 0.5 saves most of what spacing can without costing latency.
+ * 2-3 runs, ncat at 3.0-3.3 µs and 46-73 ms): server CPU per delivered line 3.5 µs without
+ * spacing, 2.7-3.0 at 0.5, 2.5-2.8 at 0.75, 2.3-2.5 at 1 and 1.75 at 2; p99 latency 30,
+ * 25-26, 26-27, 28-31 and 39-46 ms. 0.75 saves most of what spacing can before the wait
+ * starts to show in the latency.
  */
-const FLUSH_SPACING = 0.5;
+const FLUSH_SPACING = 0.75;
 let nextFlushAt = 0;
 
 function scheduleFlush(): void {
