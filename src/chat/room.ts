@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { checkEncoding } from '../protocol/codec.js';
-import { COMMAND_HELP, parseCommand } from '../protocol/commands.js';
+import { COMMAND_HELP, type Command, parseCommand } from '../protocol/commands.js';
 import type { ChatEvent, MessageEvent } from '../protocol/events.js';
 import { sanitizeText } from '../protocol/sanitize.js';
 import { MailRefusal } from '../store/mail-store.js';
@@ -69,6 +69,8 @@ export class Room {
   /** Broadcasts not handed to members yet (big rooms only); see flushBroadcasts(). */
   private pendingBroadcasts: Array<{ event: ChatEvent; rendered: RenderedEvent; except?: Member }> = [];
   private flushQueued = false;
+  /** Inside flushBroadcasts(), handing a batch over. */
+  private flushing = false;
 
   constructor(options: RoomOptions) {
     this.name = options.name;
@@ -144,8 +146,17 @@ export class Room {
   input(member: Member, line: string, id?: string): MessageEvent | undefined {
     if (!this.attached.has(member)) return undefined;
     const command = parseCommand(line);
-    // Only plain messages may wait in a batch; anything else keeps its place after them.
-    if (command.name !== 'say' && command.name !== 'me') this.flushBroadcasts();
+    if (command.name === 'say' || command.name === 'me') return this.dispatch(member, command, id);
+    // Only plain messages may wait in a batch; anything else keeps its place after them, and
+    // what it broadcasts (a rename, a leave) is out before the caller answers the member
+    // (a rocket's ack of "/nick x" must not overtake its own nick event).
+    this.flushBroadcasts();
+    const said = this.dispatch(member, command, id);
+    this.flushBroadcasts();
+    return said;
+  }
+
+  private dispatch(member: Member, command: Command, id: string | undefined): MessageEvent | undefined {
     if (!this.isJoined(member)) {
       // A newcomer whose first words are /nick joins under that name, not as a guest.
       if (command.name === 'nick') {
@@ -231,6 +242,9 @@ export class Room {
     this.announceTimer = undefined;
     for (const member of [...this.attached]) {
       this.attached.delete(member);
+      // A member still being handed its letters gets what waited for it, then the goodbye
+      // (held, the goodbye would never be sent); the letters not handed over stay stored.
+      if (this.held.has(member)) this.hold(member, false);
       member.close({ type: 'bye', text });
     }
     this.joined.clear();
@@ -252,7 +266,7 @@ export class Room {
    */
   broadcast(event: ChatEvent, except?: Member): void {
     const rendered = new RenderedEvent(event);
-    if (this.attached.size < BATCH_ROOM_SIZE && this.pendingBroadcasts.length === 0) {
+    if (this.attached.size < BATCH_ROOM_SIZE && this.pendingBroadcasts.length === 0 && !this.flushing) {
       for (const member of this.attached) {
         if (member !== except) this.deliverTo(member, event, rendered);
       }
@@ -271,6 +285,9 @@ export class Room {
    * and members without batches get them one by one.
    */
   private flushBroadcasts(): void {
+    // Re-entered from a delivery (a slow reader dropped mid-flush leaves the room): whatever
+    // that broadcasts queues behind this batch instead of overtaking it for later members.
+    if (this.flushing) return;
     this.flushQueued = false;
     const batch = this.pendingBroadcasts;
     if (batch.length === 0) return;
@@ -278,18 +295,23 @@ export class Room {
     const excepted = new Set<Member>();
     for (const entry of batch) if (entry.except !== undefined) excepted.add(entry.except);
     const combined = batch.length > 1 ? new RenderedBatch(batch.map((entry) => entry.rendered)) : undefined;
-    for (const member of this.attached) {
-      if (
-        combined !== undefined &&
-        member.deliverBatch !== undefined &&
-        !excepted.has(member) &&
-        !this.held.has(member)
-      ) {
-        member.deliverBatch(combined);
-        continue;
+    this.flushing = true;
+    try {
+      for (const member of this.attached) {
+        if (
+          combined !== undefined &&
+          member.deliverBatch !== undefined &&
+          !excepted.has(member) &&
+          !this.held.has(member)
+        ) {
+          member.deliverBatch(combined);
+          continue;
+        }
+        for (const entry of batch)
+          if (entry.except !== member) this.deliverTo(member, entry.event, entry.rendered);
       }
-      for (const entry of batch)
-        if (entry.except !== member) this.deliverTo(member, entry.event, entry.rendered);
+    } finally {
+      this.flushing = false;
     }
   }
 

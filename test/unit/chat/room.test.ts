@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { Mailroom } from '../../../src/chat/mailroom.js';
 import type { Member } from '../../../src/chat/member.js';
 import type { RenderedBatch, RenderedEvent } from '../../../src/chat/rendered-event.js';
 import { BATCH_ROOM_SIZE, Room } from '../../../src/chat/room.js';
 import type { ByeEvent, ChatEvent, MessageEvent } from '../../../src/protocol/events.js';
+import { MemoryStore } from '../../../src/store/memory-store.js';
 
 /** An in-memory member: records what it receives. */
 class FakeMember implements Member {
@@ -138,6 +140,47 @@ describe('Room', () => {
   });
 });
 
+describe('a room with letters', () => {
+  it('says goodbye on closing to a member whose letters are still being handed over', async () => {
+    const mailroom = await Mailroom.open(new MemoryStore());
+    const room = new Room({ name: 'test', mailroom });
+    // A session says its goodbye through the room, as StreamSession does; this one's
+    // connection never drains, so the hand-over of its letters stays in progress.
+    class StalledSession extends FakeMember {
+      override whenWritable(): Promise<void> {
+        return new Promise(() => {});
+      }
+      override close(goodbye: ByeEvent): void {
+        room.sendTo(this, goodbye);
+      }
+    }
+    const george = new StalledSession();
+    room.attach(george);
+    room.join(george, 'george');
+    await room.login(george, 'george', 'muddy puddles', true);
+    room.leave(george);
+    const sender = new FakeMember();
+    room.attach(sender);
+    room.join(sender, 'peppa');
+    room.input(sender, '/msg george dinner at 6');
+    await waitFor(async () => (await mailroom.count('george')) === 1);
+
+    const back = new StalledSession();
+    room.attach(back);
+    void room.login(back, 'george', 'muddy puddles', false);
+    await waitFor(() => back.events.some((e) => e.type === 'message'));
+    room.input(sender, 'said while george reads his letters'); // held for him
+    room.close();
+    expect(back.events.map((e) => e.type)).toEqual(['login', 'message', 'message', 'bye']);
+    expect(back.lines.at(-2)).toContain('said while george reads his letters');
+  });
+});
+
+async function waitFor(check: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200 && !(await check()); i++) await new Promise((r) => setTimeout(r, 5));
+  if (!(await check())) throw new Error('condition never became true');
+}
+
 describe('nick look-alikes', () => {
   it('folds letters that look the same on screen', async () => {
     const { nickSkeleton } = await import('../../../src/chat/nicknames.js');
@@ -259,5 +302,54 @@ describe('broadcasts in a big room', () => {
     room.leave(bob);
     await tick();
     expect(bob.lines).toEqual(['<user0> bye bob']);
+  });
+
+  it('have a rename out before /nick returns, so an ack cannot overtake it', async () => {
+    // Exactly BATCH_ROOM_SIZE members: broadcasts are batched, but the room is not crowded
+    // yet, so the rename goes out as its own event rather than in a summary.
+    const room = new Room({ name: 'test' });
+    const members = Array.from({ length: BATCH_ROOM_SIZE }, (_, i) => {
+      const m = new BatchingMember();
+      room.attach(m);
+      room.join(m, `user${i}`);
+      return m;
+    });
+    await tick();
+    const [alice, bob] = members as [BatchingMember, BatchingMember];
+    for (const m of members) m.lines.length = 0;
+    room.input(alice, 'first');
+    room.input(alice, '/nick alicia');
+    // Synchronously, as the session would write its ack right here.
+    expect(alice.lines).toEqual(['*** user0 is now known as alicia']);
+    expect(bob.lines).toEqual(['<user0> first', '*** user0 is now known as alicia']);
+  });
+
+  it('keep a batch whole when a member leaves while it is handed over', async () => {
+    const room = new Room({ name: 'test' });
+    // The 50th member leaves (a slow reader dropped) when the batch reaches it, which
+    // takes the room under BATCH_ROOM_SIZE.
+    class LeavesOnBatch extends BatchingMember {
+      override deliverBatch(batch: RenderedBatch): void {
+        super.deliverBatch(batch);
+        room.leave(this, 'too slow');
+      }
+    }
+    const members = Array.from({ length: BATCH_ROOM_SIZE }, (_, i) => {
+      const m = i === 50 ? new LeavesOnBatch() : new BatchingMember();
+      room.attach(m);
+      room.join(m, `user${i}`);
+      return m;
+    });
+    await tick();
+    for (const m of members) m.lines.length = 0;
+    const [alice, bob] = members as [BatchingMember, BatchingMember];
+    const last = members.at(-1) as BatchingMember;
+    room.input(alice, 'one');
+    room.input(alice, 'two');
+    await tick();
+    await tick();
+    const expected = ['<user0> one', '<user0> two', '*** user50 left (too slow)'];
+    expect(bob.lines).toEqual(expected);
+    expect(last.lines).toEqual(expected);
   });
 });
