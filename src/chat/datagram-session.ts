@@ -7,6 +7,7 @@ import {
 import type { ByeEvent, ChatEvent, MessageEvent } from '../protocol/events.js';
 import { GREETING_PREFIX, PROTOCOL_VERSION } from '../protocol/handshake.js';
 import { LineSplitter } from '../protocol/line-splitter.js';
+import { pongTo } from '../protocol/ping.js';
 import { RecentIds } from '../protocol/recent-ids.js';
 import { encodeDatagram, MAX_UDP_TEXT_BYTES } from '../protocol/udp-wire.js';
 import type { Link } from '../transport/types.js';
@@ -188,7 +189,7 @@ export class DatagramSession implements Member {
         );
         return;
       case 'ping':
-        this.link.write(encodeDatagram({ type: 'pong', seq: request.seq, ts: request.ts }));
+        this.link.write(encodeDatagram(pongTo(request)));
         return;
       default:
         return;

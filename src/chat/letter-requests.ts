@@ -23,8 +23,9 @@ export class LetterReceipts {
   confirm(request: Record<string, unknown>): void {
     if (!Array.isArray(request.ids)) return;
     for (const id of request.ids) {
-      const delivered = this.waiting.get(String(id));
-      this.waiting.delete(String(id));
+      if (typeof id !== 'string') continue; // ids are strings; anything else names no letter
+      const delivered = this.waiting.get(id);
+      this.waiting.delete(id);
       delivered?.();
     }
   }

@@ -14,6 +14,7 @@ import {
   UPGRADE_REQUEST,
 } from '../protocol/handshake.js';
 import { LineSplitter } from '../protocol/line-splitter.js';
+import { pongTo } from '../protocol/ping.js';
 import type { Link } from '../transport/types.js';
 import { LetterReceipts, postLetter } from './letter-requests.js';
 import type { Member } from './member.js';
@@ -445,7 +446,23 @@ export class StreamSession implements Member {
       if (this.mode !== 'rocket') return;
       const value = request as ClientRequest;
       // Things said cost a token; the rest (hello, receipts, pings) only keeps its place in line.
-      this.enqueue(value?.type === 'say' || value?.type === 'mail' ? 1 : 0, () => this.handleRequest(value));
+      this.enqueue(value?.type === 'say' || value?.type === 'mail' ? 1 : 0, () => this.handleSafely(value));
+    }
+  }
+
+  /**
+   * A frame is whatever JSON the peer chose to send: a shape no check foresaw must cost that
+   * peer its connection, never the room its process.
+   */
+  private handleSafely(request: ClientRequest): void {
+    try {
+      this.handleRequest(request);
+    } catch {
+      if (this.mode === 'closed') return;
+      this.room.sendTo(this, { type: 'error', code: 'protocol', text: 'a request this room cannot handle' });
+      this.room.leave(this, 'protocol error');
+      this.finish();
+      this.link.end();
     }
   }
 
@@ -498,10 +515,13 @@ export class StreamSession implements Member {
         return;
       }
       case 'quit':
-        this.room.input(this, request.text ? `/quit ${request.text}` : '/quit');
+        this.room.input(
+          this,
+          typeof request.text === 'string' && request.text ? `/quit ${request.text}` : '/quit',
+        );
         return;
       case 'ping':
-        this.link.write(encodeFrame({ type: 'pong', seq: request.seq }));
+        this.link.write(encodeFrame(pongTo(request as unknown as Record<string, unknown>)));
         return;
       default:
         return; // unknown requests are ignored so newer clients can talk to this room

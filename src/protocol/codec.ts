@@ -31,6 +31,9 @@ const UTF8_NAMES = new Set(['utf-8', 'utf8']);
 /** Encodes text; UTF-8 goes through Buffer directly since it is the hot path. */
 export function encodeText(text: string, encoding: string): Buffer {
   if (UTF8_NAMES.has(encoding)) return Buffer.from(text, 'utf8');
+  // iconv-lite's "binary" keeps only the low byte of each character, so text made safe for a
+  // terminal could turn into control bytes there (U+011B into ESC); latin1 gives '?' instead.
+  if (encoding === 'binary') return Buffer.from(text.replace(/[^\u0000-\u00ff]/g, '?'), 'latin1');
   return iconv.encode(text, encoding);
 }
 

@@ -3,6 +3,7 @@ import { DatagramSession } from '../chat/datagram-session.js';
 import type { RateLimits } from '../chat/rate-limit.js';
 import type { Room } from '../chat/room.js';
 import type { EncodingPair } from '../protocol/codec.js';
+import { pongTo } from '../protocol/ping.js';
 import { decodeDatagram, encodeDatagram, isRocketDatagram } from '../protocol/udp-wire.js';
 import type { Link } from '../transport/types.js';
 import { bindUdp, peerLabel } from '../transport/udp-socket.js';
@@ -84,7 +85,7 @@ export async function listenUdpRoom(
     destroy(): void {},
   });
 
-  socket.on('message', (datagram: Buffer, rinfo: RemoteInfo) => {
+  const hear = (datagram: Buffer, rinfo: RemoteInfo): void => {
     const key = peerLabel(rinfo);
     const bannedUntil = banned.get(key);
     if (bannedUntil !== undefined) {
@@ -101,11 +102,7 @@ export async function listenUdpRoom(
     if (rocket) {
       if (request === undefined) return; // garbage after the magic: nobody to answer
       if (request.type === 'ping' && session === undefined) {
-        socket.send(
-          encodeDatagram({ type: 'pong', seq: request.seq, ts: request.ts }),
-          rinfo.port,
-          rinfo.address,
-        );
+        socket.send(encodeDatagram(pongTo(request)), rinfo.port, rinfo.address);
         return;
       }
     }
@@ -147,6 +144,13 @@ export async function listenUdpRoom(
     }
     if (request) session.receiveRequest(request);
     else session.receiveText(datagram);
+  };
+  socket.on('message', (datagram: Buffer, rinfo: RemoteInfo) => {
+    // A datagram is whatever its sender chose to send: a shape no check foresaw costs that
+    // datagram, never the room its process.
+    try {
+      hear(datagram, rinfo);
+    } catch {}
   });
   // ICMP port-unreachable from a peer that left shows up here on some systems; the room goes on.
   socket.on('error', () => {});

@@ -26,6 +26,15 @@ describe('codec', () => {
     },
   );
 
+  it('never makes control bytes of printable text in a single-byte encoding', () => {
+    // "binary" kept the low byte of each character: U+011B U+015B "2J" became ESC [ 2 J.
+    const text = '\u011b\u015b2J\u0107 caf\u00e9';
+    expect(encodeText(text, 'binary')).toEqual(Buffer.from('??2J? caf\u00e9', 'latin1'));
+    for (const encoding of ['binary', 'latin1', 'ascii', 'windows-1252', 'koi8-r', 'cp437']) {
+      expect([...encodeText(text, encoding)].filter((b) => b < 0x20 || b === 0x7f)).toEqual([]);
+    }
+  });
+
   it('decodes byte by byte', () => {
     const bytes = iconv.encode('佩奇和乔治', 'gbk');
     const decoder = createTextDecoder('gbk');
