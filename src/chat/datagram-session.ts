@@ -41,6 +41,7 @@ export class DatagramSession implements Member {
   private readonly said = new RecentIds(1000);
   private closed = false;
   private flood: FloodGuard = new FloodGuard(DEFAULT_RATE_LIMITS);
+  private messagesPerSecond = DEFAULT_RATE_LIMITS.messagesPerSecond;
   private warnedAboutRate = false;
   /** Set when the peer was dropped for flooding: the server ignores it for a while. */
   flooded = false;
@@ -63,6 +64,7 @@ export class DatagramSession implements Member {
   /** Rate limits for this peer (the room's settings). */
   limit(limits: RateLimits): void {
     this.flood = new FloodGuard(limits);
+    this.messagesPerSecond = limits.messagesPerSecond;
   }
 
   /**
@@ -160,6 +162,7 @@ export class DatagramSession implements Member {
           room: this.room.name,
           version: PROTOCOL_VERSION,
           members: this.room.who(),
+          rate: this.messagesPerSecond,
         });
         if (this.held !== undefined) this.releaseHeld();
         return;

@@ -219,6 +219,9 @@ export class StreamSession implements Member {
 
   private drainQueue(): void {
     while (this.queue.length > 0 && this.mode !== 'closed') {
+      // Held back: only the timer goes on. (More lines of the same chunk arriving meanwhile
+      // must wait behind the head, not run it early.)
+      if (this.drainTimer !== undefined) return;
       const head = this.queue[0]!;
       if (head.cost > 0 && !this.headPaid) {
         this.headPaid = true;
@@ -493,6 +496,7 @@ export class StreamSession implements Member {
           room: this.room.name,
           version: PROTOCOL_VERSION,
           members: this.room.who(),
+          rate: (this.options.rateLimits ?? DEFAULT_RATE_LIMITS).messagesPerSecond,
         });
         if (password !== undefined && nick !== undefined) {
           void this.room.login(this, nick, password, true).then((ok) => {

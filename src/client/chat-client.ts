@@ -18,6 +18,7 @@ import { describeLostPeer } from '../transport/socket-errors.js';
 import { connectTcp, remoteLabel } from '../transport/tcp.js';
 import { connectTls, PLAIN_CLIENT_NOTICE, type TlsClientOptions } from '../transport/tls.js';
 import { LetterTracker } from './letter-tracker.js';
+import { Pacer } from './pacer.js';
 import type { ChatConnection, ClientEvents, ClientMode, CloseInfo } from './types.js';
 import { waitForLogin } from './wait-for-login.js';
 
@@ -79,6 +80,7 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
   private lostReason: string | undefined;
   private settledPromise: Promise<void> | undefined;
   private readonly letters = new LetterTracker();
+  private readonly pacer = new Pacer();
   private receipts: string[] = [];
   /** We ended the conversation, so its close is no news. */
   private leaving = false;
@@ -176,6 +178,7 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
         `Cannot leave a letter at ${this.peer}: it is not a rocket room`,
       );
     }
+    await this.pacer.turn();
     this.counter += 1;
     const id = `${this.idPrefix}-${this.counter.toString(36)}`;
     const stored = this.letters.track(id);
@@ -387,6 +390,7 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
         return;
       case 'welcome':
         this.nickname = event.nick;
+        this.pacer.setRate(event.rate);
         break;
       case 'login':
         this.nickname = event.nick;

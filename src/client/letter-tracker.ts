@@ -9,8 +9,12 @@ interface Pending {
 /** Letters sent and not yet confirmed stored: each settles once, by id. */
 export class LetterTracker {
   private readonly pending = new Map<string, Pending>();
+  /** Set by failAll: the conversation is over, so a letter tracked later fails at once. */
+  private endedBecause: string | undefined;
 
   track(id: string): Promise<StoredEvent> {
+    const ended = this.endedBecause;
+    if (ended !== undefined) return Promise.reject(notStored(ended));
     return new Promise((resolve, reject) => this.pending.set(id, { resolve, reject }));
   }
 
@@ -28,11 +32,17 @@ export class LetterTracker {
   }
 
   fail(id: string, reason: string): void {
-    this.pending.get(id)?.reject(new RocketError('ROCKET_ERR_PROTOCOL', `Letter not stored: ${reason}`));
+    this.pending.get(id)?.reject(notStored(reason));
     this.pending.delete(id);
   }
 
+  /** The conversation ended: every letter not confirmed fails, and so does any sent after. */
   failAll(reason: string): void {
+    this.endedBecause ??= reason;
     for (const id of [...this.pending.keys()]) this.fail(id, reason);
   }
+}
+
+function notStored(reason: string): RocketError {
+  return new RocketError('ROCKET_ERR_PROTOCOL', `Letter not stored: ${reason}`);
 }

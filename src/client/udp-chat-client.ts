@@ -16,6 +16,7 @@ import {
 } from '../protocol/udp-wire.js';
 import { describeConnectError, formatHostPort } from '../transport/socket-errors.js';
 import { LetterTracker } from './letter-tracker.js';
+import { Pacer } from './pacer.js';
 import type { ChatConnection, ClientEvents, ClientMode, CloseInfo } from './types.js';
 import { waitForLogin } from './wait-for-login.js';
 
@@ -68,6 +69,7 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
   private spoke = false;
   private heard = false;
   private readonly letters = new LetterTracker();
+  private readonly pacer = new Pacer();
   private receipts: string[] = [];
   private helloTimer: NodeJS.Timeout | undefined;
 
@@ -248,6 +250,7 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
   /** Leaves a letter for `to`; sent again until the room confirms it stored (or refuses it). */
   async sendLetter(to: string, text: string): Promise<StoredEvent> {
     await this.rocketReady();
+    await this.pacer.turn();
     this.counter += 1;
     const id = `${this.idPrefix}-${this.counter.toString(36)}`;
     const stored = this.letters.track(id);
@@ -328,6 +331,7 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
       case 'welcome':
         if (this.helloTimer) clearTimeout(this.helloTimer);
         this.nickname = event.nick;
+        this.pacer.setRate(event.rate);
         this.state = 'rocket';
         this.keepalive = setInterval(
           () => this.send(encodeDatagram({ type: 'ping', seq: 0, ts: Date.now() })),

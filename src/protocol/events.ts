@@ -83,6 +83,8 @@ export interface WelcomeEvent {
   room: string;
   version: number;
   members: string[];
+  /** Messages a second the room reads from one member; a rocket paces its letters to it. */
+  rate?: number;
 }
 
 /** The room accepted the message with this id (sent to its author only). */

@@ -154,6 +154,47 @@ describe('a flooding peer', () => {
   }, 30_000);
 });
 
+describe('the rate limit', () => {
+  it('holds back lines that arrive together in one write, and loses none of them', async () => {
+    const server = await room({ rateLimits: { messagesPerSecond: 50, floodMs: 5000 } });
+    const watcher = await LineClient.connect(server.address.port);
+    cleanups.push(() => watcher.destroy());
+    watcher.send('/nick watcher\n');
+    const talker = await LineClient.connect(server.address.port);
+    cleanups.push(() => talker.destroy());
+    talker.send('/nick talker\n');
+    await watcher.waitForLine(/^\*\*\* talker joined$/);
+    const said = () => watcher.lines.filter((l) => l.startsWith('<talker>'));
+    // 150 lines in one write: a burst of 100 (twice the rate) goes at once, the rest at 50/s.
+    talker.send(Array.from({ length: 150 }, (_, i) => `line ${i}\n`).join(''));
+    await waitUntil(watcher.socket, 'lines', () => said().length >= 100, 5000, 'the burst');
+    expect(said().length).toBeLessThan(150); // not all at once
+    await waitUntil(watcher.socket, 'lines', () => said().length === 150, 10_000, 'every line');
+    expect(said()).toEqual(Array.from({ length: 150 }, (_, i) => `<talker> line ${i}`));
+    expect(talker.closed).toBe(false);
+  }, 20_000);
+
+  it('is kept by rocket send, which paces letters to the rate the room announces', async () => {
+    // Unpaced, 200 letters at once would be held back for 2 s here: flooding, disconnected.
+    const server = await room({ store: 'memory', rateLimits: { messagesPerSecond: 50, floodMs: 1000 } });
+    const george = await connectChat({
+      host: '127.0.0.1',
+      port: server.address.port,
+      nick: 'george',
+      password: 'muddy puddles',
+    });
+    cleanups.push(() => george.destroy());
+    await george.loggedIn();
+    await george.finish();
+    const peppa = await connectChat({ host: '127.0.0.1', port: server.address.port, nick: 'peppa' });
+    cleanups.push(() => peppa.destroy());
+    const results = await Promise.allSettled(
+      Array.from({ length: 200 }, (_, i) => peppa.sendLetter('george', `letter ${i}`)),
+    );
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+  }, 20_000);
+});
+
 describe('a flooding UDP peer', () => {
   it('has datagrams over the limit dropped with a notice, then is dropped itself', async () => {
     const { default: dgram } = await import('node:dgram');
