@@ -39,18 +39,35 @@ const DRAINED_BYTES = 1024 * 1024;
  * Room-wide backpressure. While any link has more than CONGESTED_BYTES waiting for its
  * peer, no link of the group is read: the senders' own buffers fill and TCP slows them
  * down, instead of the room buffering on and dropping its slowest readers. A link that
- * stays congested for STALL_MS is no longer waited for (it may be stuck, say a suspended
+ * stays congested for 2 s (StallTimes) is no longer waited for (it may be stuck, say a suspended
  * nc): the room reads again, and that member's queue grows to the session's cap, where it
- * is dropped as too far behind.
+ * is dropped as too far behind (and for a while after, others are waited for less: see
+ * StallTimes).
  */
 const CONGESTED_BYTES = 512 * 1024;
-const STALL_MS = 2000;
+
+export interface StallTimes {
+  /** How long the room waits for a congested link before it is no longer waited for. */
+  stallMs: number;
+  /**
+   * For `waryMs` after a link turned out stuck, others are waited for only `waryStallMs`:
+   * members who never read, joining one after another, each held the whole room for the
+   * full 2 s (found by a drill), where now the first costs 2 s and the rest a blink.
+   */
+  waryStallMs: number;
+  waryMs: number;
+}
+
+const DEFAULT_STALL_TIMES: StallTimes = { stallMs: 2000, waryStallMs: 200, waryMs: 30_000 };
 
 /** Links that pause and resume reading together (one room's connections). */
 export class LinkGroup {
   private readonly readers = new Set<{ apply(): void }>();
   private readonly congested = new Map<Socket, NodeJS.Timeout>();
   private readonly stalled = new Set<Socket>();
+  private lastStallAt = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly times: StallTimes = DEFAULT_STALL_TIMES) {}
 
   get isCongested(): boolean {
     return this.congested.size > 0;
@@ -72,10 +89,15 @@ export class LinkGroup {
   check(socket: Socket): void {
     if (socket.writableLength <= CONGESTED_BYTES || this.congested.has(socket) || this.stalled.has(socket))
       return;
-    const timer = setTimeout(() => {
-      this.stalled.add(socket);
-      this.relieve(socket);
-    }, STALL_MS);
+    const wary = performance.now() - this.lastStallAt < this.times.waryMs;
+    const timer = setTimeout(
+      () => {
+        this.lastStallAt = performance.now();
+        this.stalled.add(socket);
+        this.relieve(socket);
+      },
+      wary ? this.times.waryStallMs : this.times.stallMs,
+    );
     timer.unref();
     this.congested.set(socket, timer);
     socket.once('drain', () => {
