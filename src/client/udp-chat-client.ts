@@ -70,6 +70,7 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
   private heard = false;
   private readonly letters = new LetterTracker();
   private readonly pacer = new Pacer();
+  private ready: Promise<void> | undefined;
   private receipts: string[] = [];
   private helloTimer: NodeJS.Timeout | undefined;
 
@@ -184,11 +185,15 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
       if (entry === undefined || this.state === 'closed') return;
       if (entry.tries >= (this.options.maxRetransmits ?? 6)) {
         this.outstanding.delete(id);
-        this.emit('event', {
-          type: 'error',
-          code: 'lost',
-          text: 'a message was not acknowledged by the room',
-        });
+        // A letter the room never confirmed fails (rocket send then exits 1), instead of
+        // leaving its sender waiting for ever.
+        if (this.letters.has(id)) this.letters.fail(id, 'the room did not confirm it after repeated tries');
+        else
+          this.emit('event', {
+            type: 'error',
+            code: 'lost',
+            text: 'a message was not acknowledged by the room',
+          });
         this.emit('mode', this.state);
         return;
       }
@@ -265,10 +270,11 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
     return waitForLogin(this, this.closedPromise, this.nickname);
   }
 
+  /** One wait for the room's welcome, however many letters are waiting on it. */
   private rocketReady(): Promise<void> {
     if (this.state === 'rocket') return Promise.resolve();
     if (this.state === 'plain') this.upgrade();
-    return new Promise((resolve, reject) => {
+    this.ready ??= new Promise((resolve, reject) => {
       const check = (mode: ClientMode): void => {
         if (mode === 'rocket') {
           this.off('mode', check);
@@ -285,6 +291,7 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
       };
       this.on('mode', check);
     });
+    return this.ready;
   }
 
   private acknowledgeLetter(id: string): void {

@@ -1,3 +1,4 @@
+import dgram from 'node:dgram';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import { connectChat } from '../../src/client/chat-client.js';
 import type { ChatConnection } from '../../src/client/types.js';
 import { connectUdpChat } from '../../src/client/udp-chat-client.js';
 import type { ChatEvent } from '../../src/protocol/events.js';
+import { encodeDatagram } from '../../src/protocol/udp-wire.js';
 import { type RoomServer, type RoomServerOptions, startRoomServer } from '../../src/server/room-server.js';
 import { LineClient } from '../helpers/line-client.js';
 import { waitUntil } from '../helpers/wait.js';
@@ -220,5 +222,41 @@ describe('letters (the u-store)', () => {
     await inboxEnd(again.client, again.events);
     expect(letters(again.events).map((e) => (e as { text: string }).text)).toEqual(['over the u-store']);
     await expect.poll(() => server.room.mailroom!.count('george')).toBe(0);
+  });
+
+  it('fails a UDP letter the room never confirms, instead of waiting for ever', async () => {
+    // A room that welcomes rockets but never stores anything.
+    const fake = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => fake.bind(0, '127.0.0.1', resolve));
+    cleanups.push(() => fake.close());
+    fake.on('message', (m, rinfo) => {
+      if (m.toString('utf8').includes('"hello"'))
+        fake.send(
+          encodeDatagram({ type: 'welcome', nick: 'peppa', room: 'fake', version: 1, members: [] }),
+          rinfo.port,
+          rinfo.address,
+        );
+    });
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w);
+    process.on('warning', onWarning);
+    cleanups.push(() => process.off('warning', onWarning));
+    const client = await connectUdpChat({
+      host: '127.0.0.1',
+      port: (fake.address() as { port: number }).port,
+      nick: 'peppa',
+      assumeRocket: true,
+      retransmitMs: 20,
+      maxRetransmits: 2,
+    });
+    cleanups.push(() => client.destroy());
+    // Twenty at once: they share one wait for the welcome (no listener per letter).
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => client.sendLetter('george', `letter ${i}`)),
+    );
+    expect(results.every((r) => r.status === 'rejected' && /did not confirm/.test(String(r.reason)))).toBe(
+      true,
+    );
+    expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
   });
 });
