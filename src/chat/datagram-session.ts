@@ -22,6 +22,13 @@ import { describeEncodings, describeMembers, ROCKET_ENCODING_NOTE } from './room
 const MAX_OUTGOING_DATAGRAM = 60_000;
 /** How long a new plain peer's first words wait for a possible rocket hello. */
 const HELLO_WAIT_MS = 250;
+/**
+ * Letters of a backlog sent before waiting: a peer's socket buffer (the kernel's default is
+ * about 300 datagrams) overflowed when a thousand went at once, and `inbox --udp` missed some.
+ */
+const LETTER_WINDOW = 64;
+const PLAIN_LETTER_PAUSE_MS = 10;
+const RECEIPT_WAIT_MS = 500;
 
 /**
  * One UDP peer in a room, known by the address and port its datagrams come from (the
@@ -33,6 +40,7 @@ export class DatagramSession implements Member {
   nick = '';
   account?: string;
   private readonly receipts = new LetterReceipts();
+  private handedSinceWait = 0;
   readonly label: string;
   lastHeard = Date.now();
   private encodings: EncodingPair;
@@ -223,7 +231,35 @@ export class DatagramSession implements Member {
   }
 
   whenWritable(): Promise<void> {
-    return this.link.whenDrained();
+    if (this.kind !== 'rocket' || this.receipts.size < LETTER_WINDOW) {
+      // A plain peer cannot say what it got: a short pause per window keeps its socket
+      // buffer from overflowing (nc -u has the kernel's default, about 300 datagrams).
+      return this.kind === 'rocket'
+        ? this.link.whenDrained()
+        : new Promise((resolve) => setTimeout(resolve, PLAIN_LETTER_PAUSE_MS));
+    }
+    // A rocket confirms what it got: wait until most of the window is confirmed, or a
+    // moment (a lost receipt leaves its letter stored, to be handed over again next time).
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, RECEIPT_WAIT_MS);
+      const receipts = this.receipts;
+      function done(): void {
+        clearTimeout(timer);
+        receipts.onConfirm = undefined;
+        resolve();
+      }
+      receipts.onConfirm = () => {
+        if (receipts.size < LETTER_WINDOW / 2) done();
+      };
+    });
+  }
+
+  /** A backlog over UDP goes a window at a time (see whenWritable). */
+  lettersAhead(): boolean {
+    this.handedSinceWait += 1;
+    if (this.handedSinceWait < LETTER_WINDOW) return false;
+    this.handedSinceWait = 0;
+    return true;
   }
 
   close(goodbye: ByeEvent): void {

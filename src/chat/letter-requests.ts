@@ -16,8 +16,16 @@ export function postLetter(room: Room, member: Member, request: Record<string, u
 export class LetterReceipts {
   private readonly waiting = new Map<string, () => void>();
 
+  /** Called when a confirmation came in (see DatagramSession.whenWritable). */
+  onConfirm: (() => void) | undefined;
+
   expect(id: string, delivered: () => void): void {
     this.waiting.set(id, delivered);
+  }
+
+  /** Letters handed over and not confirmed yet. */
+  get size(): number {
+    return this.waiting.size;
   }
 
   confirm(request: Record<string, unknown>): void {
@@ -28,5 +36,6 @@ export class LetterReceipts {
       this.waiting.delete(id);
       delivered?.();
     }
+    this.onConfirm?.();
   }
 }

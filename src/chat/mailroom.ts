@@ -158,6 +158,8 @@ export class Mailroom {
         const page = await this.store.pending(key, afterSeq, PAGE);
         if (page.length === 0) break;
         for (const letter of page) {
+          if (member.lettersAhead?.()) await member.whenWritable();
+          if (member.account !== key) break; // the member left or logged out meanwhile
           this.hand(member, key, {
             type: 'message',
             id: letter.id,

@@ -32,4 +32,9 @@ export interface Member {
   deliverLetter(event: MessageEvent, rendered: RenderedEvent, delivered: () => void): void;
   /** Resolves when the member can take more (backpressure while a backlog is handed over). */
   whenWritable(): Promise<void>;
+  /**
+   * Asked after each letter of a backlog: true when the member should be waited for
+   * (whenWritable) before the next, where a page at a time would be too much at once.
+   */
+  lettersAhead?(): boolean;
 }

@@ -224,6 +224,24 @@ describe('letters (the u-store)', () => {
     await expect.poll(() => server.room.mailroom!.count('george')).toBe(0);
   });
 
+  it('hands a backlog of 700 letters over UDP without overflowing the reader', async () => {
+    const server = await room({ udp: true });
+    const george = await rocket(server.address.port, 'george', 'secret1', true);
+    await george.client.loggedIn();
+    george.client.quit();
+    const mailroom = server.room.mailroom!;
+    for (let i = 0; i < 700; i++)
+      await mailroom.post(
+        { id: `l${i}`, from: 'peppa', to: 'george', text: `letter ${i} ${'x'.repeat(400)}`, ts: Date.now() },
+        'peppa',
+      );
+    // A thousand at once overflowed the client's socket buffer (the kernel default here).
+    const again = await rocket(server.address.port, 'george', 'secret1', true);
+    await inboxEnd(again.client, again.events);
+    const texts = letters(again.events).map((e) => (e as { text: string }).text.split(' ', 2).join(' '));
+    expect(texts).toEqual(Array.from({ length: 700 }, (_, i) => `letter ${i}`));
+  }, 30_000);
+
   it('fails a UDP letter the room never confirms, instead of waiting for ever', async () => {
     // A room that welcomes rockets but never stores anything.
     const fake = dgram.createSocket('udp4');
