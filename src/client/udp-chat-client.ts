@@ -87,7 +87,10 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
       this.resolveClosed = resolve;
     });
     socket.on('message', (datagram: Buffer) => this.receive(datagram));
-    if (options.assumeRocket || options.roomPassword !== undefined) this.upgrade();
+    // A secret means a rocket room (only one checks it): say hello at once, so the login
+    // happens even when there is nothing to say (connect --udp --password-file F < /dev/null).
+    if (options.assumeRocket || options.roomPassword !== undefined || options.password !== undefined)
+      this.upgrade();
     socket.on('error', (err) => {
       // A connected UDP socket hears ICMP "port unreachable" as ECONNREFUSED.
       const error = describeConnectError(err, options.host, options.port, 'udp');

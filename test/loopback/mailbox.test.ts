@@ -242,6 +242,21 @@ describe('letters (the u-store)', () => {
     expect(texts).toEqual(Array.from({ length: 700 }, (_, i) => `letter ${i}`));
   }, 30_000);
 
+  it('claims a nick over UDP with a secret even when nothing is said', async () => {
+    const server = await room({ udp: true });
+    // connect --udp --nick george --password-file F < /dev/null
+    const george = await connectUdpChat({
+      host: '127.0.0.1',
+      port: server.address.port,
+      nick: 'george',
+      password: 'secret1',
+    });
+    cleanups.push(() => george.destroy());
+    await george.loggedIn();
+    await george.finish();
+    expect(server.room.mailroom!.isClaimed('george')).toBe(true);
+  });
+
   it('fails a UDP letter the room never confirms, instead of waiting for ever', async () => {
     // A room that welcomes rockets but never stores anything.
     const fake = dgram.createSocket('udp4');
