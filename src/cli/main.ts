@@ -48,6 +48,7 @@ Examples:
 Run rocket COMMAND --help for every option of a command.`,
   );
   await registerCommands(program, argv);
+  quietWhenOutputCloses(argv);
   try {
     await program.parseAsync(argv);
   } catch (err) {
@@ -59,6 +60,21 @@ Run rocket COMMAND --help for every option of a command.`,
     const message = err instanceof Error ? err.message : String(err);
     fail(`unexpected failure: ${message} (please report this)`, 1);
   }
+}
+
+/**
+ * The reader of our output went away (`rocket listen | head -1`): Node reports EPIPE as an
+ * 'error' event, which with nobody listening is a crash with a stack trace (and for a room,
+ * every member dropped). A room goes on serving its members and stops printing; any other
+ * command stops quietly with exit 0, as ripgrep does. Raw mode handles its output itself.
+ */
+function quietWhenOutputCloses(argv: string[]): void {
+  if (argv.includes('--raw')) return;
+  const serving = argv[2] === 'listen';
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+    if (!serving) process.exit(0);
+  });
 }
 
 void main(process.argv);

@@ -81,6 +81,10 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
   private settledPromise: Promise<void> | undefined;
   private readonly letters = new LetterTracker();
   private readonly pacer = new Pacer();
+  /** Things said, waiting for their turn (see pump). */
+  private readonly outbox: ClientRequest[] = [];
+  private pumpTimer: NodeJS.Timeout | undefined;
+  private welcomed = false;
   private receipts: string[] = [];
   /** We ended the conversation, so its close is no news. */
   private leaving = false;
@@ -225,9 +229,36 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
       this.counter += 1;
       const id = `${this.idPrefix}-${this.counter.toString(36)}`;
       this.unacked.add(id);
-      this.writeFrame({ type: 'say', id, text: line });
+      this.outbox.push({ type: 'say', id, text: line });
+      this.pump();
     } else if (!this.socket.destroyed && !this.socket.writableEnded) {
       this.socket.write(encodeText(`${line}\n`, this.encodings.send));
+    }
+  }
+
+  /**
+   * Says what waits in the outbox at the room's pace (see Pacer): `rocket connect < file`
+   * with thousands of lines is slowed to the room's rate instead of cut off as flooding.
+   */
+  private pump(): void {
+    // The welcome names the pace; until it comes (it follows the upgrade at once) lines wait.
+    if (!this.welcomed) return;
+    while (this.pumpTimer === undefined && this.outbox.length > 0) {
+      if (this.state === 'closed') {
+        this.outbox.length = 0;
+        return;
+      }
+      const wait = this.pacer.reserve();
+      const request = this.outbox.shift()!;
+      if (wait === 0) {
+        this.writeFrame(request);
+        continue;
+      }
+      this.pumpTimer = setTimeout(() => {
+        this.pumpTimer = undefined;
+        if (this.state !== 'closed') this.writeFrame(request);
+        this.pump();
+      }, wait);
     }
   }
 
@@ -391,6 +422,8 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
       case 'welcome':
         this.nickname = event.nick;
         this.pacer.setRate(event.rate);
+        this.welcomed = true;
+        this.pump();
         break;
       case 'login':
         this.nickname = event.nick;
@@ -467,6 +500,9 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
 
   private clearTimers(): void {
     this.clearDetectTimer();
+    if (this.pumpTimer !== undefined) clearTimeout(this.pumpTimer);
+    this.pumpTimer = undefined;
+    this.outbox.length = 0;
     if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
   }

@@ -21,9 +21,14 @@ export class Pacer {
         : undefined;
   }
 
+  /** Takes the next slot; returns the milliseconds until it comes (0: now). */
+  reserve(): number {
+    return this.bucket?.spend(1, Date.now()) ?? 0;
+  }
+
   /** Resolves when one more message may go. */
   turn(): Promise<void> {
-    const wait = this.bucket?.spend(1, Date.now()) ?? 0;
+    const wait = this.reserve();
     return wait > 0 ? new Promise((resolve) => setTimeout(resolve, wait)) : Promise.resolve();
   }
 }

@@ -64,6 +64,29 @@ describe('rocket connect to a rocket room', () => {
   });
 });
 
+describe('output whose reader went away (rocket ... | head -1)', () => {
+  it('a room stops printing and goes on serving its members', async () => {
+    const { room, port } = await startRoom(['--nick', 'george']);
+    await room.stdout.waitFor(/.+/);
+    room.child.stdout!.destroy(); // the reader of its output is gone: writes now fail with EPIPE
+    const bob = await joinNc(port, 'bob');
+    const amy = await joinNc(port, 'amy');
+    for (let i = 0; i < 20; i++) await bob.write(`line ${i}\n`);
+    await amy.stdout.waitFor(/^<bob> line 19$/);
+    expect(room.child.exitCode).toBeNull();
+    expect(room.stderr.text).not.toMatch(/EPIPE|Error/);
+  });
+
+  it('any other command stops quietly with exit 0', async () => {
+    const { port } = await startRoom([]);
+    const ping = spawnCli(['ping', '127.0.0.1', String(port), '-c', '50', '-i', '0.05']);
+    await ping.stdout.waitFor(/.+/);
+    ping.child.stdout!.destroy();
+    expect(await ping.waitExit(10_000)).toEqual({ code: 0, signal: null });
+    expect(ping.stderr.text).not.toMatch(/EPIPE|Error/);
+  });
+});
+
 describe('rocket connect --udp', () => {
   it('joins a UDP room: its line arrives under its nick and a reply comes back', async () => {
     const { room, port } = await startRoom(['--udp', '--nick', 'george', '--json']);

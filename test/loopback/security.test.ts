@@ -174,6 +174,21 @@ describe('the rate limit', () => {
     expect(talker.closed).toBe(false);
   }, 20_000);
 
+  it('is kept by a piped rocket connect, which paces its lines the same way', async () => {
+    const server = await room({ rateLimits: { messagesPerSecond: 50, floodMs: 1000 } });
+    const watcher = await LineClient.connect(server.address.port);
+    cleanups.push(() => watcher.destroy());
+    const bulk = await connectChat({ host: '127.0.0.1', port: server.address.port, nick: 'bulk' });
+    cleanups.push(() => bulk.destroy());
+    // All at once, as `rocket connect < file` reads them; unpaced: 2 s held back, flooding.
+    for (let i = 0; i < 200; i++) bulk.say(`line ${i}`);
+    const info = await bulk.finish();
+    expect(info.error).toBeFalsy();
+    const said = () => watcher.lines.filter((l) => l.startsWith('<bulk>'));
+    await waitUntil(watcher.socket, 'lines', () => said().length === 200, 5000, 'every line');
+    expect(said()).toEqual(Array.from({ length: 200 }, (_, i) => `<bulk> line ${i}`));
+  }, 20_000);
+
   it('is kept by rocket send, which paces letters to the rate the room announces', async () => {
     // Unpaced, 200 letters at once would be held back for 2 s here: flooding, disconnected.
     const server = await room({ store: 'memory', rateLimits: { messagesPerSecond: 50, floodMs: 1000 } });
