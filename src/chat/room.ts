@@ -425,6 +425,13 @@ export class Room {
       text: sanitizeText(letter.text),
     };
     try {
+      const present = this.joined.get(nickKey(letter.to));
+      if (present !== undefined && !this.mailroom.isClaimed(letter.to)) {
+        throw new MailRefusal(
+          'unknown-recipient',
+          `${sanitizeText(present.nick)} is here but has not registered the nick, so no letter can wait for them: use /msg ${sanitizeText(present.nick)} TEXT in the room`,
+        );
+      }
       await this.mailroom.post({ ...event, to: letter.to }, member.account ?? 'anonymous');
     } catch (err) {
       const code = err instanceof MailRefusal ? err.code : 'store-failed';

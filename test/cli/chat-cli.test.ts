@@ -51,6 +51,17 @@ describe('rocket connect to a rocket room', () => {
     await room.stdout.waitForJson((e) => e.type === 'leave' && e.nick === 'peppa');
   });
 
+  it('takes the room as [IPv6]:PORT or HOST:PORT, like send and inbox', async () => {
+    const { room, port } = await startRoom(['--host', '::1', '--json']);
+    for (const target of [[`[::1]:${port}`], ['[::1]', String(port)]]) {
+      const peppa = spawnCli(['connect', ...target]);
+      await peppa.write('hi over v6\n');
+      peppa.endInput();
+      expect(await peppa.waitExit(10_000)).toEqual({ code: 0, signal: null });
+    }
+    await room.stdout.waitForJson((e) => e.type === 'message' && e.text === 'hi over v6');
+  });
+
   it('shows a room member its plain-text form without --json', async () => {
     const { room, port } = await startRoom(['--nick', 'george', '--json']);
     const peppa = spawnCli(['connect', '127.0.0.1', String(port), '--nick', 'peppa']);

@@ -56,6 +56,11 @@ function unprivilegedPortStart(): number {
 const isRoot = process.getuid?.() === 0;
 
 describe('rocket usage errors (exit 2)', () => {
+  it('refuses an empty host, and a port given twice', async () => {
+    expect(expectOneLineError(await runCli(['connect', '', '9000']), 2)).toMatch(/a host is needed/);
+    expect(expectOneLineError(await runCli(['connect', 'localhost:1', '9000']), 2)).toMatch(/given twice/);
+  });
+
   it('refuses a port out of range', async () => {
     const line = expectOneLineError(await runCli(['listen', '70000']), 2);
     expect(line).toMatch(/70000/);

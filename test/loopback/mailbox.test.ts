@@ -193,6 +193,18 @@ describe('letters (the u-store)', () => {
     await expect(peppa.client.sendLetter('george', 'three')).rejects.toThrow(/already has 2 letters waiting/);
     await expect(peppa.client.sendLetter('george', 'x'.repeat(200))).rejects.toThrow(/over the limit of 100/);
     await expect(peppa.client.sendLetter('nobody', 'hi')).rejects.toThrow(/nobody called nobody/);
+    // Someone in the room who never registered: the refusal says so, and what to do.
+    const suzy = await rocket(server.address.port, 'suzy');
+    await waitUntil(
+      suzy.client,
+      'event',
+      () => suzy.events.some((e) => e.type === 'welcome'),
+      5000,
+      'suzy in',
+    );
+    await expect(peppa.client.sendLetter('suzy', 'hi')).rejects.toThrow(
+      /suzy is here but has not registered.*\/msg suzy/,
+    );
   });
 
   it('keeps letters across a restart of the room', async () => {

@@ -6,6 +6,7 @@ import { UsageError } from '../../errors.js';
 import { rawConnect, stdoutWaitsForReader } from '../../raw/index.js';
 import { ChatConsole } from '../chat-console.js';
 import { addSharedChatOptions, checkChatFlags, type SharedChatFlags } from '../chat-options.js';
+import { parseHostPort } from '../host-port.js';
 import { parsePort, parseSeconds } from '../options.js';
 import { readPassword } from '../password.js';
 import { rawAbortSignal } from '../signals.js';
@@ -24,8 +25,11 @@ export function registerConnect(program: Command): void {
   const command = program
     .command('connect')
     .description("join a room or talk to any TCP/UDP peer (Peppa's side)")
-    .argument('<host>', 'name or address of the other computer, e.g. 192.168.0.100 or localhost')
-    .argument('[port]', 'its port', parsePort, 8888)
+    .argument(
+      '<host>',
+      'name or address of the other computer, e.g. 192.168.0.100, localhost, [::1] or host:port',
+    )
+    .argument('[port]', 'its port (default 8888)', parsePort)
     .option('--timeout <seconds>', 'give up connecting after this long', parseSeconds, 10)
     .option('-q <seconds>', 'after the end of input, wait this long for replies, then quit', parseSeconds)
     .option('--room-password-file <file>', 'the password of a protected room (or set ROCKET_ROOM_PASSWORD)')
@@ -52,7 +56,8 @@ A rocket room is recognised by its greeting; anything else gets plain text, and 
 what you type. Type /quit or press Ctrl-D to leave.`,
   );
   addTlsOptions(command, 'connect');
-  command.action(async (host: string, port: number, flags: ConnectFlags) => {
+  command.action(async (target: string, portArgument: number | undefined, flags: ConnectFlags) => {
+    const { host, port } = connectTarget(target, portArgument);
     const encodings = checkChatFlags(flags);
     checkTlsFlags(flags, 'connect');
     const tls = clientTlsFromFlags(flags);
@@ -138,4 +143,12 @@ async function runChat(
   }
   consoleUi.close();
   return info.error || refused ? 1 : 0;
+}
+
+/** "HOST [PORT]", as nc takes it, or "HOST:PORT" / "[IPv6]:PORT" as send and inbox do. */
+function connectTarget(target: string, portArgument: number | undefined): { host: string; port: number } {
+  const named = parseHostPort(target, -1);
+  if (named.port !== -1 && portArgument !== undefined)
+    throw new UsageError(`the port is given twice ("${target}" and ${portArgument}): give it once`);
+  return { host: named.host, port: named.port !== -1 ? named.port : (portArgument ?? 8888) };
 }
