@@ -413,7 +413,11 @@ export class StreamSession implements Member {
     for (const length of overflows) this.refuseLong(length);
     for (const line of lines) {
       if (this.mode !== 'plain') break;
-      this.handleLine(line);
+      // The splitter counts characters; the limit is in bytes (a CJK character is three).
+      // A UTF-16 unit is at most 3 UTF-8 bytes, so a short line needs no counting.
+      if (line.length * 3 > this.maxMessageBytes && Buffer.byteLength(line) > this.maxMessageBytes)
+        this.refuseBytes(Buffer.byteLength(line));
+      else this.handleLine(line);
     }
     if (this.mode === 'plain' && this.splitter.pendingText !== '') this.armIdleTimer();
     else this.clearIdleTimer();
@@ -530,6 +534,14 @@ export class StreamSession implements Member {
       default:
         return; // unknown requests are ignored so newer clients can talk to this room
     }
+  }
+
+  private refuseBytes(bytes: number): void {
+    this.room.sendTo(this, {
+      type: 'error',
+      code: 'too-long',
+      text: `message not sent: ${bytes} bytes, and the limit is ${this.maxMessageBytes}`,
+    });
   }
 
   private refuseLong(length: number): void {

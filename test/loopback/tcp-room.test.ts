@@ -197,6 +197,19 @@ describe('TCP room', () => {
     await watcher.waitForLine(/> anyone\?$/);
   });
 
+  it('counts the message limit in bytes, not characters', async () => {
+    const server = await room({ maxMessageBytes: 100 });
+    const watcher = await plain(server.address.port);
+    const talker = await plain(server.address.port);
+    talker.send('/nick talker\n');
+    await watcher.waitForLine(/^\*\*\* talker joined$/);
+    talker.send(`${'你'.repeat(40)}\n`); // 40 characters, 120 bytes
+    await talker.waitForLine(/message not sent: 120 bytes, and the limit is 100/);
+    talker.send(`${'你'.repeat(33)}\n`); // 99 bytes
+    await watcher.waitForLine(new RegExp(`^<talker> ${'你'.repeat(33)}$`));
+    expect(watcher.lines.some((l) => l.includes('你'.repeat(40)))).toBe(false);
+  });
+
   it('drops a client that never reads, and the others carry on', async () => {
     const server = await room({ maxQueuedBytes: 256 * 1024 });
     const reader = await plain(server.address.port);
