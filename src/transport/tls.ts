@@ -120,13 +120,23 @@ export async function listenTls(
     };
     const helloTimer = setTimeout(() => {
       raw.off('data', onFirstChunk);
+      raw.off('end', onEarlyEnd);
       tellPlain(
         `sent nothing for ${helloTimeoutMs / 1000} s (a plain client waiting for the room to speak?)`,
       );
     }, helloTimeoutMs);
     raw.once('close', () => clearTimeout(helloTimer));
+    // A plain client with nothing to say (`rocket connect host < /dev/null`) ends its side
+    // before the hello timeout: it still hears why, rather than a silent close.
+    const onEarlyEnd = (): void => {
+      clearTimeout(helloTimer);
+      raw.off('data', onFirstChunk);
+      tellPlain('closed its side without a word (a plain client with nothing to say?)');
+    };
+    raw.once('end', onEarlyEnd);
     const onFirstChunk = (chunk: Buffer): void => {
       clearTimeout(helloTimer);
+      raw.off('end', onEarlyEnd);
       raw.pause();
       if (chunk[0] !== TLS_HANDSHAKE_RECORD) {
         tellPlain('spoke plain text to the TLS port');

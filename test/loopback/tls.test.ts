@@ -279,6 +279,19 @@ describe('TLS room', () => {
     }
   });
 
+  it('tells a plain client with nothing to say, at once (connect < /dev/null)', async () => {
+    const certificate = await selfSigned();
+    // A long hello timeout: the notice must come from the client's end of input, not the timer.
+    const server = await tlsRoom({ cert: certificate.cert, key: certificate.key, helloTimeoutMs: 60_000 });
+    const client = await connectChat({ host: '127.0.0.1', port: server.address.port, detectMs: 200 });
+    cleanups.push(() => client.destroy());
+    const info = await client.finish(); // the end of an empty stdin
+    expect(info).toMatchObject({
+      error: true,
+      reason: expect.stringContaining('speaks TLS: use rocket connect --tls'),
+    });
+  });
+
   it('tells a plain client the port speaks TLS, reports it, and goes on serving TLS clients', async () => {
     const certificate = await selfSigned();
     const reports: string[] = [];
