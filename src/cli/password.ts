@@ -16,7 +16,11 @@ export function readPassword(
       text = readFileSync(file, 'utf8');
     } catch (cause) {
       const reason =
-        (cause as { code?: string }).code === 'ENOENT' ? 'no such file' : (cause as Error).message;
+        {
+          ENOENT: 'no such file',
+          EISDIR: 'it is a folder, not a file',
+          EACCES: 'no permission to read it',
+        }[(cause as { code?: string }).code ?? ''] ?? (cause as Error).message;
       throw new RocketError('ROCKET_ERR_IO', `Cannot read the password file ${file}: ${reason}`, { cause });
     }
     const secret = text.split(/\r?\n/)[0] ?? '';

@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { RocketError } from '../errors.js';
+import { makeDirSync } from '../make-dir.js';
 import type { AccountRecord, Letter, MailStore, PutOutcome, StoredLetter } from './mail-store.js';
 import { migrate } from './sqlite-schema.js';
 
@@ -57,7 +57,7 @@ export class SqliteStore implements MailStore {
   static open(dataDir: string, fileName = 'rocket.db'): SqliteStore {
     const file = join(dataDir, fileName);
     try {
-      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      makeDirSync(dataDir, 0o700);
     } catch (cause) {
       throw new RocketError(
         'ROCKET_ERR_IO',

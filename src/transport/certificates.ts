@@ -1,9 +1,10 @@
 import { createHash, X509Certificate as NodeX509Certificate, webcrypto } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { RocketError } from '../errors.js';
+import { makeDirSync } from '../make-dir.js';
 
 /** File names of the room's own certificate in its data directory. */
 export const CERT_FILE_NAME = 'tls-cert.pem';
@@ -128,7 +129,7 @@ async function createKeptCertificate(
 ): Promise<CertificatePair> {
   const pair = await createSelfSignedCertificate({ hostNames: [hostname(), ...hostNames] });
   try {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    makeDirSync(dataDir, 0o700);
     // Written under temporary names and renamed, so a crash never leaves half a file behind;
     // the key goes first and the certificate last, since the certificate's presence means "done".
     const suffix = `.${process.pid}.tmp`;

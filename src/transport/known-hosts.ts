@@ -1,6 +1,7 @@
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { RocketError } from '../errors.js';
+import { makeDirSync } from '../make-dir.js';
 import { formatHostPort } from './socket-errors.js';
 
 /** Name of the pinning file in the data directory. */
@@ -46,7 +47,7 @@ export class KnownHosts {
   pin(host: string, port: number, fingerprint: string): void {
     const key = KnownHosts.key(host, port);
     try {
-      mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
+      makeDirSync(dirname(this.file), 0o700);
       const lines = this.lines();
       const kept = lines.filter((line) => parseLine(line)?.hostPort !== key);
       const entry = `${key} ${fingerprint}\n`;

@@ -120,6 +120,19 @@ describe('rocket failures (exit 1)', () => {
     expect(line).toContain(`nobody is listening on 127.0.0.1:${port}`);
   });
 
+  it('says in words what is wrong with a password file or a data folder', async () => {
+    const folder = expectOneLineError(
+      await runCli(['connect', '127.0.0.1', '1', '--nick', 'x', '--password-file', '/tmp']),
+      1,
+    );
+    expect(folder).toBe('rocket: Cannot read the password file /tmp: it is a folder, not a file');
+    const file = expectOneLineError(
+      await runCli(['listen', '0', '--host', '127.0.0.1', '--data-dir', '/etc/hostname']),
+      1,
+    );
+    expect(file).toMatch(/\/etc\/hostname is a file, not a folder$/);
+  });
+
   it('says a host name is unknown', async () => {
     const line = expectOneLineError(await runCli(['connect', 'no-such-host.invalid']), 1);
     expect(line).toMatch(/unknown host/);
