@@ -156,7 +156,7 @@ export class DatagramSession implements Member {
         const password = typeof request.password === 'string' ? request.password : undefined;
         this.kind = 'rocket';
         if (password !== undefined && nick !== undefined) {
-          void this.room.login(this, nick, password, true).then((ok) => {
+          void this.room.login(this, nick, password, request.claim !== false).then((ok) => {
             if (!ok) this.room.join(this);
           });
         } else if (this.room.isJoined(this)) {

@@ -503,7 +503,7 @@ export class StreamSession implements Member {
           rate: (this.options.rateLimits ?? DEFAULT_RATE_LIMITS).messagesPerSecond,
         });
         if (password !== undefined && nick !== undefined) {
-          void this.room.login(this, nick, password, true).then((ok) => {
+          void this.room.login(this, nick, password, request.claim !== false).then((ok) => {
             if (!ok) this.room.join(this);
           });
         }

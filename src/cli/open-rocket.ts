@@ -10,6 +10,8 @@ export interface RocketTarget {
   port: number;
   nick?: string;
   password?: string;
+  /** false: log in only, never claim a free nick. */
+  claim?: boolean;
   roomPassword?: string;
   udp?: boolean;
   tls?: TlsClientOptions;
@@ -21,14 +23,15 @@ export interface RocketTarget {
  * hello at once instead of waiting to be greeted.
  */
 export function openRocket(target: RocketTarget): Promise<ChatConnection> {
-  const { host, port, nick, password, roomPassword } = target;
+  const { host, port, nick, password, claim, roomPassword } = target;
   return target.udp
-    ? connectUdpChat({ host, port, nick, password, roomPassword, assumeRocket: true })
+    ? connectUdpChat({ host, port, nick, password, claim, roomPassword, assumeRocket: true })
     : connectChat({
         host,
         port,
         nick,
         password,
+        claim,
         roomPassword,
         tls: target.tls,
         connectTimeoutMs: target.timeoutMs,
@@ -45,7 +48,7 @@ export interface RocketConnectionFlags extends TlsFlags {
 /** openRocket as the flags say: --udp, the TLS flags, --room-password-file, --timeout. */
 export function openRocketWithFlags(
   flags: RocketConnectionFlags,
-  who: { host: string; port: number; nick?: string; password?: string },
+  who: { host: string; port: number; nick?: string; password?: string; claim?: boolean },
 ): Promise<ChatConnection> {
   checkTlsFlags(flags, 'connect');
   return openRocket({

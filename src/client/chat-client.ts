@@ -29,6 +29,8 @@ export interface ChatClientOptions {
   nick?: string;
   /** The nick's secret: logs in to it (letters waiting are handed over), or claims it if free. */
   password?: string;
+  /** false: the password only logs in, it never claims a free nick (rocket inbox). */
+  claim?: boolean;
   /** The room password of a protected room. */
   roomPassword?: string;
   /** Wire encodings when the peer is not a rocket (a rocket room always talks UTF-8 frames). */

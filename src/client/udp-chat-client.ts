@@ -26,6 +26,8 @@ export interface UdpChatClientOptions {
   nick?: string;
   /** The nick's secret: logs in (letters waiting are handed over), or claims the nick if free. */
   password?: string;
+  /** false: the password only logs in, it never claims a free nick (rocket inbox). */
+  claim?: boolean;
   /** Talk rocket at once (for letters), instead of waiting for a room's greeting. */
   assumeRocket?: boolean;
   /** The room password of a protected room (implies talking rocket at once). */

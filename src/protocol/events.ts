@@ -122,6 +122,8 @@ export type ClientRequest =
       version: number;
       nick?: string;
       password?: string;
+      /** false: log in only; a nick nobody has claimed is not claimed (rocket inbox). */
+      claim?: boolean;
       roomPassword?: string;
       client: string;
     }

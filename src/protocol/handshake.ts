@@ -35,17 +35,19 @@ export interface HelloIdentity {
   password?: string;
   /** The room password of a protected room. */
   roomPassword?: string;
+  /** false: the password only logs in; a free nick is not claimed (a typo stays a typo). */
+  claim?: boolean;
 }
 
 /** The hello a rocket sends over TCP frames and UDP datagrams alike. */
 export function helloRequest(identity: HelloIdentity): ClientRequest {
-  const { nick, password, roomPassword } = identity;
+  const { nick, password, roomPassword, claim } = identity;
   return {
     type: 'hello',
     version: PROTOCOL_VERSION,
     client: `rocket/${VERSION}`,
     ...(nick ? { nick } : {}),
-    ...(password !== undefined && nick ? { password } : {}),
+    ...(password !== undefined && nick ? { password, ...(claim === false ? { claim } : {}) } : {}),
     ...(roomPassword !== undefined ? { roomPassword } : {}),
   };
 }

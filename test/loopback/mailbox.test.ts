@@ -254,6 +254,25 @@ describe('letters (the u-store)', () => {
     expect(texts).toEqual(Array.from({ length: 700 }, (_, i) => `letter ${i}`));
   }, 30_000);
 
+  it('lets a login that must not claim (rocket inbox) fail for a free nick, over TCP and UDP', async () => {
+    for (const udp of [false, true]) {
+      const server = await room({ udp });
+      const options = {
+        host: '127.0.0.1',
+        port: server.address.port,
+        nick: 'gorge',
+        password: 'secret1',
+        claim: false,
+      };
+      const typo = udp
+        ? await connectUdpChat({ ...options, assumeRocket: true })
+        : await connectChat(options);
+      cleanups.push(() => typo.destroy());
+      await expect(typo.loggedIn()).rejects.toThrow(/wrong nickname or secret for gorge/);
+      expect(server.room.mailroom!.isClaimed('gorge')).toBe(false);
+    }
+  });
+
   it('claims a nick over UDP with a secret even when nothing is said', async () => {
     const server = await room({ udp: true });
     // connect --udp --nick george --password-file F < /dev/null

@@ -47,6 +47,7 @@ from the room. The first login with a free nickname claims it.`,
         port,
         nick: flags.nick,
         password,
+        claim: false, // picking up letters never claims a nick: a typo must not become an account
       });
       const done = collectInbox(client, flags.json);
       try {
