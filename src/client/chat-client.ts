@@ -87,6 +87,10 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
   private readonly outbox: ClientRequest[] = [];
   private pumpTimer: NodeJS.Timeout | undefined;
   private welcomed = false;
+  private heardWelcome: () => void = () => {};
+  private readonly welcome = new Promise<void>((resolve) => {
+    this.heardWelcome = resolve;
+  });
   private receipts: string[] = [];
   /** We ended the conversation, so its close is no news. */
   private leaving = false;
@@ -184,6 +188,8 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
         `Cannot leave a letter at ${this.peer}: it is not a rocket room`,
       );
     }
+    // The welcome names the room's pace; it follows the upgrade, maybe in a later segment.
+    if (!this.welcomed) await Promise.race([this.welcome, this.closedPromise]);
     await this.pacer.turn();
     this.counter += 1;
     const id = `${this.idPrefix}-${this.counter.toString(36)}`;
@@ -425,6 +431,7 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
         this.nickname = event.nick;
         this.pacer.setRate(event.rate);
         this.welcomed = true;
+        this.heardWelcome();
         this.pump();
         break;
       case 'login':
