@@ -77,4 +77,10 @@ function quietWhenOutputCloses(argv: string[]): void {
   });
 }
 
+// Whatever escapes every handler (a peer that sent a shape nothing foresaw, say) still ends
+// in one line, not a stack trace; the room's own handlers keep one peer from getting here.
+process.on('uncaughtException', (err) => {
+  fail(`unexpected failure: ${err instanceof Error ? err.message : String(err)} (please report this)`, 1);
+});
+
 void main(process.argv);
