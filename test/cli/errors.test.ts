@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanupAll, type ExitInfo, onCleanup, runCli } from '../helpers/processes.js';
+import { cleanupAll, type ExitInfo, onCleanup, runCli, spawnCli } from '../helpers/processes.js';
 
 /**
  * What a user sees when something goes wrong: one "rocket: ..." line on stderr, no stack
@@ -131,6 +131,35 @@ describe('rocket failures (exit 1)', () => {
       1,
     );
     expect(file).toMatch(/\/etc\/hostname is a file, not a folder$/);
+  });
+
+  it('ends in one line, not a stack trace, when a hostile room sends frames of the wrong shape', async () => {
+    const frame = (json: string): Buffer => {
+      const body = Buffer.from(json);
+      const head = Buffer.alloc(4);
+      head.writeUInt32BE(body.length);
+      return Buffer.concat([head, body]);
+    };
+    const server = net.createServer((socket) => {
+      socket.on('error', () => {});
+      socket.write('*** rocket/1 room evil at 127.0.0.1 (tcp)\n');
+      socket.once('data', () =>
+        socket.write(
+          Buffer.concat([
+            Buffer.from('ROCKET/1 OK\n'),
+            frame('{"type":"welcome","nick":"x","room":"evil","version":1,"members":[]}'),
+            frame('{"type":"message","id":"1","ts":1,"from":{"toString":1},"text":"hi"}'),
+          ]),
+        ),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    onCleanup(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const peer = spawnCli(['connect', '127.0.0.1', String((server.address() as net.AddressInfo).port)]);
+    const exit = await peer.waitExit(10_000); // stdin stays open: it ends because of the frame
+    expect(exit).toEqual({ code: 1, signal: null });
+    expect(peer.stderr.text).not.toContain('    at ');
+    expect(peer.stderr.text.trim().split('\n')).toHaveLength(1);
   });
 
   it('says a host name is unknown', async () => {
