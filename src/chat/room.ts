@@ -6,7 +6,7 @@ import { sanitizeText } from '../protocol/sanitize.js';
 import { MailRefusal } from '../store/mail-store.js';
 import type { Mailroom } from './mailroom.js';
 import type { Member } from './member.js';
-import { nickKey, nickProblem } from './nicknames.js';
+import { nickKey, nickProblem, nickSkeleton } from './nicknames.js';
 import { RenderedBatch, RenderedEvent } from './rendered-event.js';
 import { ROCKET_ENCODING_NOTE } from './room-text.js';
 
@@ -60,6 +60,8 @@ export class Room {
   private readonly passwordDigest: Buffer | undefined;
   /** Members whose live traffic waits while their letters are handed over. */
   private readonly held = new Map<Member, Array<[ChatEvent, RenderedEvent]>>();
+  /** Joined members by the shape of their nick on screen (nickSkeleton): no two look alike. */
+  private readonly lookalikes = new Map<string, Member>();
   /** Nicks that joined or left since the last summary (crowded rooms only). */
   private readonly arrivals: string[] = [];
   private readonly departures: string[] = [];
@@ -107,9 +109,20 @@ export class Room {
         this.sendTo(member, { type: 'error', code: 'nick', text: `${problem}; you are ${member.nick}` });
       else member.nick = wantedNick;
     }
-    this.joined.set(nickKey(member.nick), member);
+    this.addJoined(member);
     if (this.isCrowded()) this.summarize(this.arrivals, member.nick);
     else this.broadcast({ type: 'join', nick: member.nick, ts: Date.now() }, member);
+  }
+
+  private addJoined(member: Member): void {
+    this.joined.set(nickKey(member.nick), member);
+    this.lookalikes.set(nickSkeleton(member.nick), member);
+  }
+
+  private removeJoined(member: Member): void {
+    this.joined.delete(nickKey(member.nick));
+    const skeleton = nickSkeleton(member.nick);
+    if (this.lookalikes.get(skeleton) === member) this.lookalikes.delete(skeleton);
   }
 
   isJoined(member: Member): boolean {
@@ -123,7 +136,7 @@ export class Room {
     this.attached.delete(member);
     this.held.delete(member);
     if (this.isJoined(member)) {
-      this.joined.delete(nickKey(member.nick));
+      this.removeJoined(member);
       if (this.isCrowded()) this.summarize(this.departures, member.nick);
       else
         this.broadcast({ type: 'leave', nick: member.nick, ts: Date.now(), ...(reason ? { reason } : {}) });
@@ -248,6 +261,7 @@ export class Room {
       member.close({ type: 'bye', text });
     }
     this.joined.clear();
+    this.lookalikes.clear();
   }
 
   get isClosed(): boolean {
@@ -504,9 +518,9 @@ export class Room {
     }
     const old = member.nick;
     if (old === nick) return;
-    this.joined.delete(nickKey(old));
+    this.removeJoined(member);
     member.nick = nick;
-    this.joined.set(nickKey(nick), member);
+    this.addJoined(member);
     const event: ChatEvent = { type: 'nick', from: old, to: nick, ts: Date.now() };
     if (!this.isCrowded()) {
       this.broadcast(event);
@@ -547,6 +561,9 @@ export class Room {
     if (problem) return `cannot use "${sanitizeText(nick)}": ${problem}`;
     const holder = this.joined.get(nickKey(nick));
     if (holder !== undefined && holder !== self) return `the nickname ${nick} is taken; try another`;
+    const twin = this.lookalikes.get(nickSkeleton(nick));
+    if (twin !== undefined && twin !== self)
+      return `"${sanitizeText(nick)}" looks too much like ${sanitizeText(twin.nick)}, who is here; choose another`;
     const lookalike = this.mailroom?.lookalikeOf(nick);
     if (lookalike !== undefined)
       return `"${sanitizeText(nick)}" looks too much like the registered nick ${lookalike}; choose another`;

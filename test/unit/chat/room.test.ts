@@ -97,6 +97,17 @@ describe('Room', () => {
     expect(room.who()).toEqual(['george', 'pig']);
   });
 
+  it('refuses a nick that looks like someone here, registered or not, until they leave', () => {
+    const { room, members } = roomWith('george', 'peppa');
+    const [george, peppa] = members;
+    room.input(peppa!, '/nick g\u0435orge'); // Cyrillic е
+    expect(peppa!.nick).toBe('peppa');
+    expect(peppa!.lines.at(-1)).toMatch(/looks too much like george, who is here/);
+    room.leave(george!);
+    room.input(peppa!, '/nick g\u0435orge');
+    expect(peppa!.nick).toBe('g\u0435orge');
+  });
+
   it('renders /me as an action', () => {
     const { room, members } = roomWith('george', 'peppa');
     room.input(members[1]!, '/me jumps in a muddy puddle');
