@@ -3,6 +3,7 @@ import {
   type EncodingPair,
   encodeText,
   type TextDecoderStream,
+  utf8BytesOver,
 } from '../protocol/codec.js';
 import type { ByeEvent, ChatEvent, MessageEvent } from '../protocol/events.js';
 import { GREETING_PREFIX, PROTOCOL_VERSION } from '../protocol/handshake.js';
@@ -141,9 +142,7 @@ export class DatagramSession implements Member {
   }
 
   private hear(line: string): void {
-    // A UTF-16 unit is at most 3 UTF-8 bytes: a short line needs no counting.
-    if (line.length * 3 > MAX_UDP_TEXT_BYTES && Buffer.byteLength(line) > MAX_UDP_TEXT_BYTES)
-      this.refuseLong(line.length);
+    if (utf8BytesOver(line, MAX_UDP_TEXT_BYTES) !== undefined) this.refuseLong(line.length);
     else this.room.input(this, line);
   }
 
@@ -181,7 +180,8 @@ export class DatagramSession implements Member {
         // A retransmission after a lost ack: acknowledge again, say nothing twice.
         if (!this.said.has(request.id)) {
           this.said.add(request.id);
-          if (Buffer.byteLength(request.text) > MAX_UDP_TEXT_BYTES) this.refuseLong(request.text.length);
+          if (utf8BytesOver(request.text, MAX_UDP_TEXT_BYTES) !== undefined)
+            this.refuseLong(request.text.length);
           else this.room.input(this, request.text, request.id);
         }
         this.link.write(encodeDatagram({ type: 'ack', id: request.id }));
@@ -231,13 +231,10 @@ export class DatagramSession implements Member {
   }
 
   whenWritable(): Promise<void> {
-    if (this.kind !== 'rocket' || this.receipts.size < LETTER_WINDOW) {
-      // A plain peer cannot say what it got: a short pause per window keeps its socket
-      // buffer from overflowing (nc -u has the kernel's default, about 300 datagrams).
-      return this.kind === 'rocket'
-        ? this.link.whenDrained()
-        : new Promise((resolve) => setTimeout(resolve, PLAIN_LETTER_PAUSE_MS));
-    }
+    // A plain peer cannot say what it got: a short pause per window keeps its socket buffer
+    // from overflowing (nc -u has the kernel's default, about 300 datagrams).
+    if (this.kind !== 'rocket') return new Promise((resolve) => setTimeout(resolve, PLAIN_LETTER_PAUSE_MS));
+    if (this.receipts.size < LETTER_WINDOW) return this.link.whenDrained();
     // A rocket confirms what it got: wait until most of the window is confirmed, or a
     // moment (a lost receipt leaves its letter stored, to be handed over again next time).
     return new Promise((resolve) => {

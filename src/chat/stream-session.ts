@@ -3,6 +3,7 @@ import {
   type EncodingPair,
   encodeText,
   type TextDecoderStream,
+  utf8BytesOver,
 } from '../protocol/codec.js';
 import type { ByeEvent, ChatEvent, ClientRequest, MessageEvent } from '../protocol/events.js';
 import { encodeFrame, FrameDecoder } from '../protocol/frame.js';
@@ -162,7 +163,10 @@ export class StreamSession implements Member {
 
   /** A line from a plain client waits its turn under the rate limit. */
   private handleLine(line: string): void {
-    this.enqueue(1, () => this.processLine(line));
+    // The splitter counts characters; the limit is in bytes (a CJK character is three).
+    const over = utf8BytesOver(line, this.maxMessageBytes);
+    if (over !== undefined) this.refuseBytes(over);
+    else this.enqueue(1, () => this.processLine(line));
   }
 
   /** A line from a plain client: the room password first if the room has one, then chat. */
@@ -413,11 +417,7 @@ export class StreamSession implements Member {
     for (const length of overflows) this.refuseLong(length);
     for (const line of lines) {
       if (this.mode !== 'plain') break;
-      // The splitter counts characters; the limit is in bytes (a CJK character is three).
-      // A UTF-16 unit is at most 3 UTF-8 bytes, so a short line needs no counting.
-      if (line.length * 3 > this.maxMessageBytes && Buffer.byteLength(line) > this.maxMessageBytes)
-        this.refuseBytes(Buffer.byteLength(line));
-      else this.handleLine(line);
+      this.handleLine(line);
     }
     if (this.mode === 'plain' && this.splitter.pendingText !== '') this.armIdleTimer();
     else this.clearIdleTimer();

@@ -83,14 +83,10 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
   private settledPromise: Promise<void> | undefined;
   private readonly letters = new LetterTracker();
   private readonly pacer = new Pacer();
-  /** Things said, waiting for their turn (see pump). */
+  /** Things said and letters, waiting for their turn (see pump). */
   private readonly outbox: ClientRequest[] = [];
   private pumpTimer: NodeJS.Timeout | undefined;
   private welcomed = false;
-  private heardWelcome: () => void = () => {};
-  private readonly welcome = new Promise<void>((resolve) => {
-    this.heardWelcome = resolve;
-  });
   private receipts: string[] = [];
   /** We ended the conversation, so its close is no news. */
   private leaving = false;
@@ -188,13 +184,12 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
         `Cannot leave a letter at ${this.peer}: it is not a rocket room`,
       );
     }
-    // The welcome names the room's pace; it follows the upgrade, maybe in a later segment.
-    if (!this.welcomed) await Promise.race([this.welcome, this.closedPromise]);
-    await this.pacer.turn();
     this.counter += 1;
     const id = `${this.idPrefix}-${this.counter.toString(36)}`;
     const stored = this.letters.track(id);
-    this.writeFrame({ type: 'mail', id, to, text });
+    // In line with what is said, at the room's pace (see pump).
+    this.outbox.push({ type: 'mail', id, to, text });
+    this.pump();
     return stored;
   }
 
@@ -245,8 +240,9 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
   }
 
   /**
-   * Says what waits in the outbox at the room's pace (see Pacer): `rocket connect < file`
-   * with thousands of lines is slowed to the room's rate instead of cut off as flooding.
+   * Sends what waits in the outbox at the room's pace (see Pacer): `rocket connect < file`
+   * or `rocket send` with thousands of lines is slowed to the room's rate instead of cut off
+   * as flooding.
    */
   private pump(): void {
     // The welcome names the pace; until it comes (it follows the upgrade at once) lines wait.
@@ -431,7 +427,6 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
         this.nickname = event.nick;
         this.pacer.setRate(event.rate);
         this.welcomed = true;
-        this.heardWelcome();
         this.pump();
         break;
       case 'login':

@@ -38,6 +38,16 @@ export function encodeText(text: string, encoding: string): Buffer {
 }
 
 /**
+ * The UTF-8 size of `text` when it is over `maxBytes`, else undefined. A UTF-16 unit is at
+ * most 3 UTF-8 bytes, so a short text (every chat line, nearly) is not counted at all.
+ */
+export function utf8BytesOver(text: string, maxBytes: number): number | undefined {
+  if (text.length * 3 <= maxBytes) return undefined;
+  const bytes = Buffer.byteLength(text);
+  return bytes > maxBytes ? bytes : undefined;
+}
+
+/**
  * A streaming decoder: bytes of a multi-byte character split across chunks are held
  * until the rest arrives, so a character is never garbled by TCP segmentation or by
  * datagram boundaries. Invalid bytes come out as U+FFFD.

@@ -123,16 +123,25 @@ describe('who may come in', () => {
   });
 });
 
+/** A watcher, and a plain member called `nick` that the watcher has seen join. */
+async function watchedMember(
+  port: number,
+  nick: string,
+): Promise<{ watcher: LineClient; member: LineClient }> {
+  const watcher = await LineClient.connect(port);
+  cleanups.push(() => watcher.destroy());
+  watcher.send('/nick watcher\n');
+  const member = await LineClient.connect(port);
+  cleanups.push(() => member.destroy());
+  member.send(`/nick ${nick}\n`);
+  await watcher.waitForLine(new RegExp(`^\\*\\*\\* ${nick} joined$`));
+  return { watcher, member };
+}
+
 describe('a flooding peer', () => {
   it('is slowed down with a notice, then disconnected, while others are served', async () => {
     const server = await room({ rateLimits: { messagesPerSecond: 50, floodMs: 1500 } });
-    const watcher = await LineClient.connect(server.address.port);
-    cleanups.push(() => watcher.destroy());
-    watcher.send('/nick watcher\n');
-    const flooder = await LineClient.connect(server.address.port);
-    cleanups.push(() => flooder.destroy());
-    flooder.send('/nick flooder\n');
-    await watcher.waitForLine(/^\*\*\* flooder joined$/);
+    const { watcher, member: flooder } = await watchedMember(server.address.port, 'flooder');
     // Bounded: at most 20,000 lines over at most 10 s, stopping when the room hangs up.
     const line = Buffer.from('spam spam spam spam\n'.repeat(100));
     const deadline = Date.now() + 10_000;
@@ -157,13 +166,7 @@ describe('a flooding peer', () => {
 describe('the rate limit', () => {
   it('holds back lines that arrive together in one write, and loses none of them', async () => {
     const server = await room({ rateLimits: { messagesPerSecond: 50, floodMs: 5000 } });
-    const watcher = await LineClient.connect(server.address.port);
-    cleanups.push(() => watcher.destroy());
-    watcher.send('/nick watcher\n');
-    const talker = await LineClient.connect(server.address.port);
-    cleanups.push(() => talker.destroy());
-    talker.send('/nick talker\n');
-    await watcher.waitForLine(/^\*\*\* talker joined$/);
+    const { watcher, member: talker } = await watchedMember(server.address.port, 'talker');
     const said = () => watcher.lines.filter((l) => l.startsWith('<talker>'));
     // 150 lines in one write: a burst of 100 (twice the rate) goes at once, the rest at 50/s.
     talker.send(Array.from({ length: 150 }, (_, i) => `line ${i}\n`).join(''));

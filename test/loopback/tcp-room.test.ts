@@ -207,6 +207,14 @@ describe('TCP room', () => {
     await talker.waitForLine(/message not sent: 120 bytes, and the limit is 100/);
     talker.send(`${'你'.repeat(33)}\n`); // 99 bytes
     await watcher.waitForLine(new RegExp(`^<talker> ${'你'.repeat(33)}$`));
+    talker.send('你'.repeat(40)); // no newline: said after the pause, and counted the same
+    await waitUntil(
+      talker.socket,
+      'lines',
+      () => talker.lines.filter((l) => /message not sent: 120 bytes/.test(l)).length === 2,
+      5000,
+      'the second refusal',
+    );
     expect(watcher.lines.some((l) => l.includes('你'.repeat(40)))).toBe(false);
   });
 

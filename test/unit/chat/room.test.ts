@@ -271,16 +271,28 @@ class BatchingMember extends FakeMember {
 describe('broadcasts in a big room', () => {
   const tick = (): Promise<void> => new Promise((resolve) => process.nextTick(resolve));
 
-  it('arrive in one batch per tick, in order, and never before or after what surrounds them', async () => {
-    const room = new Room({ name: 'test' });
-    const members = Array.from({ length: BATCH_ROOM_SIZE + 5 }, (_, i) => {
-      const m = i === 1 ? new FakeMember() : new BatchingMember();
+  /** `size` members, user0, user1, ..., in `room`, with what they heard while joining forgotten. */
+  async function fill(
+    room: Room,
+    size: number,
+    make: (i: number) => FakeMember = () => new BatchingMember(),
+  ): Promise<FakeMember[]> {
+    const members = Array.from({ length: size }, (_, i) => {
+      const m = make(i);
       room.attach(m);
       room.join(m, `user${i}`);
       return m;
     });
     await tick();
     for (const m of members) m.lines.length = 0;
+    return members;
+  }
+
+  it('arrive in one batch per tick, in order, and never before or after what surrounds them', async () => {
+    const room = new Room({ name: 'test' });
+    const members = await fill(room, BATCH_ROOM_SIZE + 5, (i) =>
+      i === 1 ? new FakeMember() : new BatchingMember(),
+    );
     const [alice, plain, bob] = members as [BatchingMember, FakeMember, BatchingMember];
 
     room.input(alice, 'one');
@@ -300,15 +312,7 @@ describe('broadcasts in a big room', () => {
 
   it('still reach a member that leaves in the same tick', async () => {
     const room = new Room({ name: 'test' });
-    const members = Array.from({ length: BATCH_ROOM_SIZE + 1 }, (_, i) => {
-      const m = new BatchingMember();
-      room.attach(m);
-      room.join(m, `user${i}`);
-      return m;
-    });
-    await tick();
-    const [alice, bob] = members as [BatchingMember, BatchingMember];
-    bob.lines.length = 0;
+    const [alice, bob] = (await fill(room, BATCH_ROOM_SIZE + 1)) as [BatchingMember, BatchingMember];
     room.input(alice, 'bye bob');
     room.leave(bob);
     await tick();
@@ -319,15 +323,7 @@ describe('broadcasts in a big room', () => {
     // Exactly BATCH_ROOM_SIZE members: broadcasts are batched, but the room is not crowded
     // yet, so the rename goes out as its own event rather than in a summary.
     const room = new Room({ name: 'test' });
-    const members = Array.from({ length: BATCH_ROOM_SIZE }, (_, i) => {
-      const m = new BatchingMember();
-      room.attach(m);
-      room.join(m, `user${i}`);
-      return m;
-    });
-    await tick();
-    const [alice, bob] = members as [BatchingMember, BatchingMember];
-    for (const m of members) m.lines.length = 0;
+    const [alice, bob] = (await fill(room, BATCH_ROOM_SIZE)) as [BatchingMember, BatchingMember];
     room.input(alice, 'first');
     room.input(alice, '/nick alicia');
     // Synchronously, as the session would write its ack right here.
@@ -345,14 +341,9 @@ describe('broadcasts in a big room', () => {
         room.leave(this, 'too slow');
       }
     }
-    const members = Array.from({ length: BATCH_ROOM_SIZE }, (_, i) => {
-      const m = i === 50 ? new LeavesOnBatch() : new BatchingMember();
-      room.attach(m);
-      room.join(m, `user${i}`);
-      return m;
-    });
-    await tick();
-    for (const m of members) m.lines.length = 0;
+    const members = await fill(room, BATCH_ROOM_SIZE, (i) =>
+      i === 50 ? new LeavesOnBatch() : new BatchingMember(),
+    );
     const [alice, bob] = members as [BatchingMember, BatchingMember];
     const last = members.at(-1) as BatchingMember;
     room.input(alice, 'one');
