@@ -43,6 +43,7 @@ export class DatagramSession implements Member {
   private readonly receipts = new LetterReceipts();
   private handedSinceWait = 0;
   readonly label: string;
+  readonly address: string | undefined;
   lastHeard = Date.now();
   private encodings: EncodingPair;
   private decoder: TextDecoderStream;
@@ -57,6 +58,8 @@ export class DatagramSession implements Member {
   /** A new plain peer's first datagrams, held briefly in case a rocket hello follows. */
   private held: Buffer[] | undefined;
   private holdTimer: NodeJS.Timeout | undefined;
+  /** Lines that came while a /login was being decided (see hear). */
+  private afterLogin: string[] | undefined;
 
   constructor(
     private readonly room: Room,
@@ -66,6 +69,7 @@ export class DatagramSession implements Member {
     private readonly roomAddress: string,
   ) {
     this.label = link.label;
+    this.address = link.address;
     this.encodings = { ...encodings };
     this.decoder = createTextDecoder(encodings.recv);
   }
@@ -142,8 +146,34 @@ export class DatagramSession implements Member {
   }
 
   private hear(line: string): void {
-    if (utf8BytesOver(line, MAX_UDP_TEXT_BYTES) !== undefined) this.refuseLong(line.length);
-    else this.room.input(this, line);
+    if (this.afterLogin !== undefined) {
+      this.afterLogin.push(line);
+      return;
+    }
+    if (utf8BytesOver(line, MAX_UDP_TEXT_BYTES) !== undefined) {
+      this.refuseLong(line.length);
+      return;
+    }
+    this.room.input(this, line);
+    // A /login is checked off the event loop: what follows it waits for the room's decision,
+    // so it is said under the name the login gives (as over TCP; see StreamSession).
+    const decision = this.room.decisionFor(this);
+    if (decision === undefined) return;
+    this.afterLogin = [];
+    void decision.then(() => this.hearAfterLogin());
+  }
+
+  private hearAfterLogin(): void {
+    const lines = this.afterLogin ?? [];
+    this.afterLogin = undefined;
+    for (let i = 0; i < lines.length && !this.closed; i++) {
+      this.hear(lines[i]!);
+      const waiting = this.afterLogin as string[] | undefined; // another /login among them
+      if (waiting !== undefined) {
+        waiting.push(...lines.slice(i + 1));
+        return;
+      }
+    }
   }
 
   /** A JSON datagram from a rocket. */
@@ -155,9 +185,7 @@ export class DatagramSession implements Member {
         const password = typeof request.password === 'string' ? request.password : undefined;
         this.kind = 'rocket';
         if (password !== undefined && nick !== undefined) {
-          void this.room.login(this, nick, password, request.claim !== false).then((ok) => {
-            if (!ok) this.room.join(this);
-          });
+          void this.room.login(this, nick, password, request.claim !== false); // joins as a guest if refused
         } else if (this.room.isJoined(this)) {
           if (nick !== undefined) this.room.input(this, `/nick ${nick}`);
         } else {

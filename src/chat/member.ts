@@ -7,6 +7,8 @@ export interface Member {
   nick: string;
   /** Where the member is, for logs: an address, or "local". */
   readonly label: string;
+  /** The peer's IP address, for per-address limits (failed logins); absent for the local member. */
+  readonly address?: string;
   /** Hands an event to the member; `rendered` carries the shared wire forms. */
   deliver(event: ChatEvent, rendered: RenderedEvent): void;
   /**

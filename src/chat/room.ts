@@ -4,6 +4,7 @@ import { COMMAND_HELP, type Command, parseCommand } from '../protocol/commands.j
 import type { ChatEvent, MessageEvent } from '../protocol/events.js';
 import { sanitizeText } from '../protocol/sanitize.js';
 import { MailRefusal } from '../store/mail-store.js';
+import { LoginThrottle } from './login-throttle.js';
 import type { Mailroom } from './mailroom.js';
 import type { Member } from './member.js';
 import { nickKey, nickProblem, nickSkeleton } from './nicknames.js';
@@ -28,6 +29,12 @@ const ANNOUNCE_EVERY_MS = 1000;
  */
 export const BATCH_ROOM_SIZE = CROWD_SIZE;
 const NAMES_IN_SUMMARY = 10;
+
+/** A login or registration being decided: the member's next lines wait for `promise`. */
+interface Decision {
+  promise: Promise<void>;
+  settle: () => void;
+}
 
 export interface RoomOptions {
   /** Shown in greetings: usually the host name. */
@@ -73,6 +80,9 @@ export class Room {
   private flushQueued = false;
   /** Inside flushBroadcasts(), handing a batch over. */
   private flushing = false;
+  /** Logins and registrations not decided yet, by member (see decisionFor). */
+  private readonly deciding = new Map<Member, Decision>();
+  private readonly loginThrottle = new LoginThrottle();
 
   constructor(options: RoomOptions) {
     this.name = options.name;
@@ -347,18 +357,68 @@ export class Room {
   }
 
   /**
+   * Resolves once the room has decided the member's pending login or registration (the
+   * login event or the refusal is out), or undefined when none is pending. A session holds
+   * the member's next lines until then, so they are said under the name the login gives.
+   */
+  decisionFor(member: Member): Promise<void> | undefined {
+    return this.deciding.get(member)?.promise;
+  }
+
+  private beginDecision(member: Member): Decision {
+    const pending = this.deciding.get(member);
+    if (pending !== undefined) return pending;
+    let settle!: () => void;
+    const promise = new Promise<void>((resolve) => {
+      settle = resolve;
+    });
+    const decision = { promise, settle };
+    this.deciding.set(member, decision);
+    return decision;
+  }
+
+  /**
+   * Ends the member's pending decision, or only `which` if given: a login's last word comes
+   * after its decision, when the member's next login may have begun a new one.
+   */
+  private endDecision(member: Member, which?: Decision): void {
+    const pending = this.deciding.get(member);
+    if (pending === undefined || (which !== undefined && pending !== which)) return;
+    pending.settle();
+    this.deciding.delete(member);
+  }
+
+  /**
    * Logs a member in to a claimed nick (or claims it, with `claimIfFree`), then hands over
-   * every letter waiting for it before any live traffic.
+   * every letter waiting for it before any live traffic. A member not in the room yet (a
+   * rocket's hello with a secret) joins as a guest if the login fails.
    */
   async login(member: Member, nick: string, secret: string, claimIfFree: boolean): Promise<boolean> {
+    const decision = this.beginDecision(member);
+    try {
+      return await this.tryLogin(member, nick, secret, claimIfFree);
+    } finally {
+      this.endDecision(member, decision);
+    }
+  }
+
+  private async tryLogin(
+    member: Member,
+    nick: string,
+    secret: string,
+    claimIfFree: boolean,
+  ): Promise<boolean> {
     const mailroom = this.mailroom;
     if (!mailroom) {
       this.loginFailed(member, 'this room keeps no accounts or letters');
       return false;
     }
     try {
+      const shutOut = this.loginThrottle.refusal(member.address);
+      if (shutOut !== undefined) throw new MailRefusal('store-failed', shutOut);
       if (!mailroom.isClaimed(nick)) {
         if (!claimIfFree) {
+          this.loginThrottle.failed(member.address);
           throw new MailRefusal('unknown-recipient', `wrong nickname or secret for ${sanitizeText(nick)}`);
         }
         if (nick !== member.nick) {
@@ -366,9 +426,17 @@ export class Room {
           if (problem) throw new MailRefusal('store-failed', problem);
           this.isJoined(member) ? this.rename(member, nick) : this.join(member, nick);
         }
-        return await this.register(member, secret);
+        return await this.tryRegister(member, secret);
       }
-      const claimedNick = await mailroom.authenticate(nick, secret);
+      const claimedNick = await this.loginThrottle.check(member.address, async () => {
+        try {
+          return await mailroom.authenticate(nick, secret);
+        } catch (err) {
+          if (err instanceof MailRefusal) this.loginThrottle.failed(member.address);
+          throw err;
+        }
+      });
+      this.loginThrottle.succeeded(member.address);
       if (!this.attached.has(member)) return false;
       const key = nickKey(claimedNick);
       const other = this.joined.get(key);
@@ -393,10 +461,21 @@ export class Room {
       code: 'login',
       text: err instanceof Error ? err.message : String(err),
     });
+    if (this.attached.has(member) && !this.isJoined(member)) this.join(member);
+    this.endDecision(member);
   }
 
   /** Claims the member's current nick; `/register SECRET`. */
   private async register(member: Member, secret: string): Promise<boolean> {
+    const decision = this.beginDecision(member);
+    try {
+      return await this.tryRegister(member, secret);
+    } finally {
+      this.endDecision(member, decision);
+    }
+  }
+
+  private async tryRegister(member: Member, secret: string): Promise<boolean> {
     if (!this.mailroom) {
       this.loginFailed(member, 'this room keeps no accounts or letters');
       return false;
@@ -416,6 +495,8 @@ export class Room {
     const mailroom = this.mailroom!;
     const key = member.account!;
     this.sendTo(member, { type: 'login', nick: member.nick, waiting: await mailroom.count(key) });
+    // Decided: the member's next lines may go on while the letters are handed over.
+    this.endDecision(member);
     const count = await mailroom.deliverBacklog(member, (on) => this.hold(member, on));
     this.sendTo(member, { type: 'inbox-end', count });
   }

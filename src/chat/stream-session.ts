@@ -64,6 +64,7 @@ export class StreamSession implements Member {
   // every per-connection object costs a megabyte.
   private letterReceipts: LetterReceipts | undefined;
   readonly label: string;
+  readonly address: string | undefined;
   private mode: Mode = 'detect';
   private encodings: EncodingPair;
   private textDecoder: TextDecoderStream | undefined;
@@ -84,9 +85,15 @@ export class StreamSession implements Member {
   private headPaid = false;
   private draining = false;
   private drainTimer: NodeJS.Timeout | undefined;
-  /** The peer sent FIN: leave once the queue is through. */
+  /** The peer sent FIN, or the connection is gone: leave once the queue is through. */
   private ending = false;
+  /** Why the connection went while lines the peer sent were still waiting their turn. */
+  private lostReason: string | undefined;
+  /** The room is deciding who this member is (a login): what they sent next waits for it. */
+  private awaitingDecision = false;
   private warnedAboutRate = false;
+  /** Called once the session is over, its queue handled (the server frees the address's slot then). */
+  onFinished: (() => void) | undefined;
 
   constructor(
     private readonly room: Room,
@@ -94,6 +101,7 @@ export class StreamSession implements Member {
     private readonly options: StreamSessionOptions,
   ) {
     this.label = link.label;
+    this.address = link.address;
     this.encodings = options.encodings; // replaced, never changed in place, by setEncoding
     this.idleFlushMs = options.idleFlushMs ?? 300;
     this.maxMessageBytes = options.maxMessageBytes ?? 64 * 1024;
@@ -223,9 +231,9 @@ export class StreamSession implements Member {
 
   private drainQueue(): void {
     while (this.queue.length > 0 && this.mode !== 'closed') {
-      // Held back: only the timer goes on. (More lines of the same chunk arriving meanwhile
-      // must wait behind the head, not run it early.)
-      if (this.drainTimer !== undefined) return;
+      // Held back: only the timer (or the login) goes on. (More lines of the same chunk
+      // arriving meanwhile must wait behind the head, not run it early.)
+      if (this.drainTimer !== undefined || this.awaitingDecision) return;
       const head = this.queue[0]!;
       if (head.cost > 0 && !this.headPaid) {
         this.headPaid = true;
@@ -235,9 +243,26 @@ export class StreamSession implements Member {
       this.queue.shift();
       this.headPaid = false;
       head.run();
+      this.waitForDecision();
     }
+    if (this.awaitingDecision) return;
     if (this.queue.length === 0 && this.ending) this.endNow();
     else if (this.queue.length === 0 && this.drainTimer === undefined) this.link.resumeReading?.();
+  }
+
+  /**
+   * A /login (or the login in a rocket's hello) is checked off the event loop; until the room
+   * has decided, the lines after it wait, so they are said under the right name (or, if the
+   * login failed, after the refusal), never by the guest the member still is meanwhile.
+   */
+  private waitForDecision(): void {
+    const decision = this.room.decisionFor(this);
+    if (decision === undefined) return;
+    this.awaitingDecision = true;
+    void decision.then(() => {
+      this.awaitingDecision = false;
+      this.drain();
+    });
   }
 
   /** Applies a rate-limit verdict; false if the peer was disconnected for flooding. */
@@ -293,7 +318,7 @@ export class StreamSession implements Member {
   }
 
   private endNow(): void {
-    this.room.leave(this, 'quit');
+    this.room.leave(this, this.lostReason ?? 'quit');
     this.finish();
     this.link.end();
   }
@@ -307,12 +332,22 @@ export class StreamSession implements Member {
     this.link.end();
   }
 
-  /** The connection is gone (closed, reset, timed out). */
+  /**
+   * The connection is gone (closed, reset, timed out). What the peer sent before it went is
+   * still said, at the room's pace: a client that writes a file and closes at once (the
+   * tutorial's, `nc -N`) loses nothing to the rate limit. The server keeps the address's
+   * connection slot until then, so this cannot be used to get past the per-address cap.
+   */
   lost(reason?: string): void {
     if (this.mode === 'closed') return;
     if (this.mode === 'detect') this.becomePlain();
     if (this.mode === 'plain') this.flushText(true);
-    this.room.leave(this, reason ?? 'connection closed');
+    this.lostReason = reason ?? 'connection closed';
+    if (this.queue.length > 0 && !this.gated) {
+      this.ending = true;
+      return; // the drain timer (or the login) carries on; endNow leaves with lostReason
+    }
+    this.room.leave(this, this.lostReason);
     this.finish();
   }
 
@@ -503,9 +538,8 @@ export class StreamSession implements Member {
           rate: (this.options.rateLimits ?? DEFAULT_RATE_LIMITS).messagesPerSecond,
         });
         if (password !== undefined && nick !== undefined) {
-          void this.room.login(this, nick, password, request.claim !== false).then((ok) => {
-            if (!ok) this.room.join(this);
-          });
+          // A failed login joins us as a guest (Room.login); what we said next waits for it.
+          void this.room.login(this, nick, password, request.claim !== false);
         }
         return;
       }
@@ -589,6 +623,7 @@ export class StreamSession implements Member {
   }
 
   private finish(): void {
+    if (this.mode !== 'closed') queueMicrotask(() => this.onFinished?.());
     this.mode = 'closed';
     this.clearIdleTimer();
     this.clearJoinTimer();

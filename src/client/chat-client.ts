@@ -87,6 +87,16 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
   private readonly outbox: ClientRequest[] = [];
   private pumpTimer: NodeJS.Timeout | undefined;
   private welcomed = false;
+  /**
+   * The hello carries a login (a nick and its secret): nothing we say goes out before the
+   * room has decided it, so nothing is said under a guest name we did not ask for.
+   */
+  private awaitingLogin: boolean;
+  /** The room said goodbye before it closed (a crash or a kill says nothing). */
+  private sawBye = false;
+  /** A plain peer's first line that reads like a refusal ("!!! ..."), held to see if the peer closes next. */
+  private heldRefusal: string | undefined;
+  private heardPlainLine = false;
   private receipts: string[] = [];
   /** We ended the conversation, so its close is no news. */
   private leaving = false;
@@ -97,12 +107,18 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
   ) {
     super();
     this.nickname = options.nick;
+    this.awaitingLogin = options.nick !== undefined && options.password !== undefined;
     this.encodings = options.encodings ?? { send: DEFAULT_ENCODING, recv: DEFAULT_ENCODING };
     this.decoder = createTextDecoder(this.encodings.recv);
     this.peer = remoteLabel(socket);
     this.closedPromise = new Promise((resolve) => {
       socket.on('close', () => {
         this.flushPlain(true);
+        // A peer whose only words were "!!! why" before closing turned us away (a rocket room
+        // refusing our address, or a full room): a failure, not a chat line.
+        if (this.heldRefusal !== undefined) this.lostReason ??= this.heldRefusal;
+        else if (this.state === 'rocket' && !this.sawBye && !this.leaving)
+          this.lostReason ??= `${this.peer} closed the connection without a goodbye`;
         this.letters.failAll(this.lostReason ?? 'the connection closed before the room confirmed it');
         const previous = this.state;
         this.setMode('closed');
@@ -245,8 +261,9 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
    * as flooding.
    */
   private pump(): void {
-    // The welcome names the pace; until it comes (it follows the upgrade at once) lines wait.
-    if (!this.welcomed) return;
+    // The welcome names the pace; until it comes (it follows the upgrade at once) lines wait,
+    // and so they do while a login is being decided (see awaitingLogin).
+    if (!this.welcomed || this.awaitingLogin) return;
     while (this.pumpTimer === undefined && this.outbox.length > 0) {
       if (this.state === 'closed') {
         this.outbox.length = 0;
@@ -393,6 +410,17 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
   }
 
   private emitPlainLine(text: string): void {
+    if (!this.heardPlainLine && text.startsWith('!!! ')) {
+      this.heardPlainLine = true;
+      this.heldRefusal = text.slice(4);
+      return;
+    }
+    this.heardPlainLine = true;
+    if (this.heldRefusal !== undefined) {
+      const held = this.heldRefusal;
+      this.heldRefusal = undefined;
+      this.emitPlainLine(`!!! ${held}`);
+    }
     this.counter += 1;
     this.emit('event', {
       type: 'message',
@@ -431,6 +459,11 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
         break;
       case 'login':
         this.nickname = event.nick;
+        this.awaitingLogin = false;
+        this.pump();
+        break;
+      case 'bye':
+        this.sawBye = true;
         break;
       case 'stored':
         this.letters.settle(event.id, event);
@@ -439,6 +472,16 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
         if (event.id !== undefined) this.letters.fail(event.id, event.text);
         // The room is turning us away: that, not "connection closed", is why things fail.
         if (event.code === 'room-password' || event.code === 'flood') this.lostReason = event.text;
+        if (event.code === 'login' && this.awaitingLogin) {
+          // The login we were started with failed: say nothing as a guest; the caller hears why.
+          this.awaitingLogin = false;
+          this.lostReason = `Cannot log in as ${this.options.nick ?? '?'}: ${event.text}`;
+          this.emit('event', event);
+          this.outbox.length = 0;
+          this.unacked.clear();
+          this.quit();
+          return;
+        }
         break;
       case 'nick':
         if (event.from === this.nickname) this.nickname = event.to;

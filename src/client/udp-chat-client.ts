@@ -75,6 +75,18 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
   private ready: Promise<void> | undefined;
   private receipts: string[] = [];
   private helloTimer: NodeJS.Timeout | undefined;
+  /**
+   * Lines typed after the first while we do not know yet whether the peer is a rocket room:
+   * they wait (GREETING_WAIT_MS at most) so that a room gets them as acknowledged, paced
+   * messages under our nick rather than a burst of plain text its rate limit would drop.
+   */
+  private readonly early: string[] = [];
+  private earlyTimer: NodeJS.Timeout | undefined;
+  /** Lines for a rocket room, sent at its pace (see pump). */
+  private readonly outbox: string[] = [];
+  private pumpTimer: NodeJS.Timeout | undefined;
+  /** The hello carries a login: nothing is said before the room has decided it. */
+  private awaitingLogin: boolean;
 
   constructor(
     private readonly socket: dgram.Socket,
@@ -83,6 +95,7 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
   ) {
     super();
     this.nickname = options.nick;
+    this.awaitingLogin = options.nick !== undefined && options.password !== undefined;
     this.encodings = options.encodings ?? { send: DEFAULT_ENCODING, recv: DEFAULT_ENCODING };
     this.decoder = createTextDecoder(this.encodings.recv);
     this.closedPromise = new Promise((resolve) => {
@@ -123,14 +136,50 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
       return;
     }
     if (this.state === 'rocket') {
-      this.counter += 1;
-      const id = `${this.idPrefix}-${this.counter.toString(36)}`;
-      const datagram = encodeDatagram({ type: 'say', id, text: line });
-      this.outstanding.set(id, { datagram, tries: 0, timer: this.retransmitLater(id, 0) });
-      this.send(datagram);
-    } else {
+      this.outbox.push(line);
+      this.pump();
+    } else if (this.state === 'plain' && (!this.spoke || this.heard)) {
+      // Our first words, or a peer that has answered in plain text: it is not a rocket room.
       this.send(encodeText(`${line}\n`, this.encodings.send));
+    } else {
+      this.early.push(line);
+      this.earlyTimer ??= setTimeout(() => this.sayEarlyPlainly(), GREETING_WAIT_MS);
     }
+  }
+
+  /** No rocket room answered our first words in time: the lines that waited go as plain text. */
+  private sayEarlyPlainly(): void {
+    if (this.earlyTimer !== undefined) clearTimeout(this.earlyTimer);
+    this.earlyTimer = undefined;
+    if (this.state !== 'plain') return; // upgrading: they go once the room welcomes us
+    for (const line of this.early.splice(0)) this.send(encodeText(`${line}\n`, this.encodings.send));
+    this.emit('mode', this.state);
+  }
+
+  /** Sends the outbox at the room's pace; each message is then sent again until acknowledged. */
+  private pump(): void {
+    if (this.state !== 'rocket' || this.awaitingLogin) return;
+    while (this.pumpTimer === undefined && this.outbox.length > 0) {
+      const wait = this.pacer.reserve();
+      if (wait > 0) {
+        this.pumpTimer = setTimeout(() => {
+          this.pumpTimer = undefined;
+          if (this.state !== 'rocket') return;
+          this.sayNow(this.outbox.shift()!);
+          this.pump();
+        }, wait);
+        return;
+      }
+      this.sayNow(this.outbox.shift()!);
+    }
+  }
+
+  private sayNow(line: string): void {
+    this.counter += 1;
+    const id = `${this.idPrefix}-${this.counter.toString(36)}`;
+    const datagram = encodeDatagram({ type: 'say', id, text: line });
+    this.outstanding.set(id, { datagram, tries: 0, timer: this.retransmitLater(id, 0) });
+    this.send(datagram);
   }
 
   async finish(waitMs?: number): Promise<CloseInfo> {
@@ -151,6 +200,7 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
         new Promise((resolve) => setTimeout(resolve, GREETING_WAIT_MS)),
       ]);
     }
+    if (this.state === 'plain') this.sayEarlyPlainly();
     await this.drained();
     if (waitMs !== undefined) {
       await Promise.race([this.closedPromise, new Promise((r) => setTimeout(r, waitMs))]);
@@ -229,6 +279,7 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
         // The rest of a rocket room's greeting, meant for plain clients.
         continue;
       }
+      if (this.early.length > 0) this.sayEarlyPlainly(); // a plain peer answered
       this.counter += 1;
       this.emit('event', {
         type: 'message',
@@ -326,9 +377,19 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
         return;
       case 'login':
         this.nickname = event.nick;
+        this.awaitingLogin = false;
+        this.pump();
         break;
       case 'stored':
       case 'error': {
+        if (event.type === 'error' && event.code === 'login' && this.awaitingLogin) {
+          // The login we were started with failed: say nothing as a guest; the caller hears why.
+          this.emit('event', event);
+          this.outbox.length = 0;
+          this.quit();
+          this.end({ reason: `Cannot log in as ${this.options.nick ?? '?'}: ${event.text}`, error: true });
+          return;
+        }
         const id = event.id;
         if (id !== undefined) {
           const entry = this.outstanding.get(id);
@@ -350,6 +411,10 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
           30_000,
         );
         this.keepalive.unref();
+        if (this.earlyTimer !== undefined) clearTimeout(this.earlyTimer);
+        this.earlyTimer = undefined;
+        this.outbox.push(...this.early.splice(0));
+        this.pump();
         this.emit('mode', this.state);
         break;
       case 'nick':
@@ -373,7 +438,11 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
   /** Resolves when every datagram has left and every message is acknowledged (or given up). */
   private drained(): Promise<void> {
     const done = (): boolean =>
-      this.state === 'closed' || (this.inFlightSends === 0 && this.outstanding.size === 0);
+      this.state === 'closed' ||
+      (this.inFlightSends === 0 &&
+        this.outstanding.size === 0 &&
+        this.outbox.length === 0 &&
+        this.early.length === 0);
     if (done()) return Promise.resolve();
     return new Promise((resolve) => {
       const check = (): void => {
@@ -390,6 +459,8 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
     this.state = 'closed';
     for (const entry of this.outstanding.values()) clearTimeout(entry.timer);
     if (this.helloTimer) clearTimeout(this.helloTimer);
+    if (this.earlyTimer) clearTimeout(this.earlyTimer);
+    if (this.pumpTimer) clearTimeout(this.pumpTimer);
     this.letters.failAll(info.reason ?? 'the conversation ended before the room confirmed it');
     if (this.keepalive) clearInterval(this.keepalive);
     this.emit('mode', 'closed');

@@ -65,9 +65,11 @@ export async function listenTcpRoom(
     socket.on('error', (err) => {
       failure = describeLostPeer(err);
     });
+    // The address's slot is free once the session is over, which can be after the socket
+    // closed: lines the peer sent before it went are still said at the room's pace.
+    if (!tls) session.onFinished = () => admission.release(peerAddress);
     socket.on('close', () => {
       sockets.delete(socket);
-      if (!tls) admission.release(peerAddress);
       session.lost(failure);
     });
     session.start();
@@ -88,8 +90,8 @@ export async function listenTcpRoom(
     return true;
   };
   const server = tls
-    ? await listenTls({ ...bind, tls, admit: admitRaw }, onConnection)
-    : await listenTcp(bind, onConnection);
+    ? await listenTls({ ...bind, allowHalfOpen: true, tls, admit: admitRaw }, onConnection)
+    : await listenTcp({ ...bind, allowHalfOpen: true }, onConnection);
   // A listening socket error after bind (e.g. EMFILE on accept) must not kill the room.
   server.on('error', () => {});
 

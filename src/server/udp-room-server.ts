@@ -71,6 +71,7 @@ export async function listenUdpRoom(
 
   const linkTo = (rinfo: RemoteInfo, label: string): Link => ({
     label,
+    address: rinfo.address,
     write(data: Buffer, onWritten?: (err?: Error | null) => void): void {
       // A vanished peer's ICMP error arrives later as a socket 'error'; nothing to do here.
       // Without a callback dgram finishes a send that went out at once without a deferred

@@ -245,6 +245,7 @@ export function createTcpLink(socket: Socket, group: LinkGroup = defaultGroup): 
  */
 class TcpLink implements Link, Pending {
   readonly label: string;
+  readonly address: string | undefined;
   chunks: Buffer[] = [];
   bytes = 0;
   callbacks: WriteCallback[] | undefined = undefined;
@@ -261,6 +262,7 @@ class TcpLink implements Link, Pending {
     readonly group: LinkGroup,
   ) {
     this.label = remoteLabel(socket);
+    this.address = socket.remoteAddress?.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
     this.direct = isPlainSocketOrPipe(socket); // never TLS: its descriptor carries ciphertext
     group.add(this);
     socket.once('close', () => {

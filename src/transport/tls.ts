@@ -88,6 +88,7 @@ export async function listenTls(
       rejectUnauthorized: requestCert,
       handshakeTimeout: handshakeTimeoutMs,
       pauseOnConnect: options.pauseOnConnect ?? false,
+      allowHalfOpen: options.allowHalfOpen ?? false,
     });
   } catch (err) {
     throw new RocketError('ROCKET_ERR_TLS', `Cannot use the TLS certificate: ${reasonOf(err)}`, {

@@ -5,6 +5,8 @@
 export interface Link {
   /** The peer's address for people: "127.0.0.1:50000". */
   readonly label: string;
+  /** The peer's IP address alone ("127.0.0.1", "::1"), for per-address limits. */
+  readonly address?: string;
   /**
    * Queues bytes for the peer; writes made in one event-loop turn go out together.
    * `onWritten` runs once the bytes were handed to the network, with an error if not.

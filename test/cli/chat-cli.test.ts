@@ -75,6 +75,35 @@ describe('rocket connect to a rocket room', () => {
   });
 });
 
+describe('rocket connect turned away or left behind', () => {
+  it('exits 1 with the reason on stderr when the room refuses its address', async () => {
+    const { port } = await startRoom(['--no-store', '--deny', '127.0.0.0/8']);
+    const peppa = spawnCli(['connect', '127.0.0.1', String(port)]);
+    await peppa.write('hello\n');
+    peppa.endInput();
+    expect(await peppa.waitExit(10_000)).toEqual({ code: 1, signal: null });
+    expect(peppa.stderr.text.trim()).toBe('rocket: 127.0.0.1 is not allowed in this room');
+    expect(peppa.stdout.text).not.toMatch(/not allowed/);
+  });
+
+  it('exits 1 when the room vanishes without a goodbye (killed)', async () => {
+    const { room, port } = await startRoom(['--no-store']);
+    const peppa = spawnCli(['connect', '127.0.0.1', String(port), '--nick', 'peppa']);
+    await room.stdout.waitFor(/peppa joined/);
+    room.signal('SIGKILL');
+    expect(await peppa.waitExit(10_000)).toEqual({ code: 1, signal: null });
+    expect(peppa.stderr.text).toMatch(/^rocket: 127\.0\.0\.1:\d+ closed the connection without a goodbye$/m);
+  });
+
+  it('exits 0 when the room closes with a goodbye', async () => {
+    const { room, port } = await startRoom(['--no-store']);
+    const peppa = spawnCli(['connect', '127.0.0.1', String(port), '--nick', 'peppa']);
+    await room.stdout.waitFor(/peppa joined/);
+    room.signal('SIGTERM');
+    expect(await peppa.waitExit(10_000)).toEqual({ code: 0, signal: null });
+  });
+});
+
 describe('output whose reader went away (rocket ... | head -1)', () => {
   it('a room stops printing and goes on serving its members', async () => {
     const { room, port } = await startRoom(['--nick', 'george']);
@@ -121,6 +150,20 @@ describe('rocket connect --udp', () => {
     await peppa.stdout.waitForJson((e) => e.type === 'message' && e.from === 'george' && e.text === 'got it');
     expect(await peppa.waitExit(10_000)).toEqual({ code: 0, signal: null });
   });
+
+  it('sends a long piped file at the room’s pace, every line under its nick', async () => {
+    const { room, port } = await startRoom(['--udp', '--no-store', '--json']);
+    const peppa = spawnCli(['connect', '127.0.0.1', String(port), '--udp', '--nick', 'peppa']);
+    // More than the room's burst (200): sent at once as plain text, the rest would be dropped.
+    await peppa.write(Array.from({ length: 250 }, (_, i) => `line ${i}\n`).join(''));
+    peppa.endInput();
+    expect(await peppa.waitExit(15_000)).toEqual({ code: 0, signal: null });
+    const said = () => room.stdout.json().filter((e) => e.type === 'message');
+    await room.stdout.waitForJson(() => said().length === 250, { timeoutMs: 5000 });
+    expect(said().map((e) => `${e.from}: ${e.text}`)).toEqual(
+      Array.from({ length: 250 }, (_, i) => `peppa: line ${i}`),
+    );
+  }, 30_000);
 
   it('refuses a message over 1400 bytes with a clear error and does not send it', async () => {
     // A bare UDP peer that records every datagram it gets.

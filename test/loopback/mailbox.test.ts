@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -322,5 +323,99 @@ describe('letters (the u-store)', () => {
       true,
     );
     expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+  });
+});
+
+describe('a login and what is said after it', () => {
+  async function georgeRegistered(server: RoomServer): Promise<void> {
+    const george = await rocket(server.address.port, 'george', 'muddy puddles');
+    await george.client.loggedIn();
+    await george.client.finish();
+  }
+
+  async function watcherOf(server: RoomServer): Promise<LineClient> {
+    const watcher = await LineClient.connect(server.address.port);
+    cleanups.push(() => watcher.destroy());
+    await watcher.waitForLine(/^\*\*\* In the room/);
+    return watcher;
+  }
+
+  it('holds a plain client’s next lines until the login is decided', async () => {
+    const server = await room();
+    await georgeRegistered(server);
+    const watcher = await watcherOf(server);
+    const plain = await LineClient.connect(server.address.port);
+    cleanups.push(() => plain.destroy());
+    // One write, as `printf '/login ...\nhello\n' | nc` sends it.
+    plain.send('/login george muddy puddles\nhello right after\n/nick georgie\n');
+    await watcher.waitForLine(/now known as georgie$/);
+    const said = watcher.lines.filter((l) => l.startsWith('<'));
+    expect(said).toEqual(['<george> hello right after']);
+  });
+
+  it('says a rocket’s first lines under the nick it logs in to, and nothing when the login fails', async () => {
+    const server = await room();
+    await georgeRegistered(server);
+    const watcher = await watcherOf(server);
+    const right = await rocket(server.address.port, 'george', 'muddy puddles');
+    right.client.say('said as george');
+    expect((await right.client.finish()).error).toBeFalsy();
+    await watcher.waitForLine(/^<george> said as george$/);
+
+    const wrong = await rocket(server.address.port, 'george', 'not the secret');
+    wrong.client.say('must not be said');
+    const info = await wrong.client.finish();
+    expect(info).toMatchObject({
+      error: true,
+      reason: expect.stringMatching(/Cannot log in as george: wrong/),
+    });
+    await watcher.waitForLine(/left/);
+    expect(watcher.lines.join('\n')).not.toMatch(/must not be said/);
+  });
+
+  it('does the same over UDP', async () => {
+    const server = await room({ udp: true });
+    const claim = await rocket(server.address.port, 'george', 'muddy puddles', true);
+    await claim.client.loggedIn();
+    await claim.client.finish();
+    const heard: string[] = [];
+    const watcher = dgram.createSocket('udp4');
+    cleanups.push(() => watcher.close());
+    watcher.on('message', (m) => heard.push(...m.toString().split('\n')));
+    watcher.send('/nick watcher\n', server.address.port, '127.0.0.1');
+    await waitUntil(watcher, 'message', () => heard.some((l) => l.startsWith('*** In the room')));
+    const plain = dgram.createSocket('udp4');
+    cleanups.push(() => plain.close());
+    plain.send('/login george muddy puddles\nhello over udp\n', server.address.port, '127.0.0.1');
+    await waitUntil(watcher, 'message', () => heard.some((l) => l.endsWith('> hello over udp')));
+    expect(heard.filter((l) => l.endsWith('> hello over udp'))).toEqual(['<george> hello over udp']);
+
+    const wrong = await rocket(server.address.port, 'george', 'not the secret', true);
+    wrong.client.say('must not be said');
+    expect(await wrong.client.finish()).toMatchObject({ error: true });
+    expect(heard.join('\n')).not.toMatch(/must not be said/);
+  });
+
+  it('shuts an address out after repeated failures, without checking, and serves other addresses', async () => {
+    const server = await room();
+    await georgeRegistered(server);
+    const guesser = await LineClient.connect(server.address.port);
+    cleanups.push(() => guesser.destroy());
+    // One connection, one write: the guesses are checked one after another.
+    guesser.send(Array.from({ length: 8 }, (_, i) => `/login george guess-${i}\n`).join(''));
+    await guesser.waitForLine(/too many failed logins from 127\.0\.0\.1; try again in \d+ s/);
+    const refusals = guesser.lines.filter((l) => l.startsWith('!!! '));
+    expect(refusals.slice(0, 5).every((l) => /wrong nickname or secret/.test(l))).toBe(true);
+    // From another address, george's own login goes through at once.
+    const home = await new Promise<LineClient>((resolve, reject) => {
+      const socket = net.connect(
+        { port: server.address.port, host: '127.0.0.1', localAddress: '127.0.0.2' },
+        () => resolve(LineClient.wrap(socket)),
+      );
+      socket.once('error', reject);
+    });
+    cleanups.push(() => home.destroy());
+    home.send('/login george muddy puddles\n');
+    await home.waitForLine(/logged in as george/);
   });
 });

@@ -177,6 +177,33 @@ describe('the rate limit', () => {
     expect(talker.closed).toBe(false);
   }, 20_000);
 
+  it('still says every line of a client that wrote them all and closed at once', async () => {
+    const server = await room({ rateLimits: { messagesPerSecond: 50, floodMs: 5000 } });
+    const watcher = await LineClient.connect(server.address.port);
+    cleanups.push(() => watcher.destroy());
+    await watcher.waitForLine(/^\*\*\* In the room/);
+    const said = (who: string) => watcher.lines.filter((l) => l.startsWith(`<${who}>`));
+    const file = (who: string) => Array.from({ length: 150 }, (_, i) => `${who} ${i}\n`).join('');
+    // nc -N: the file, then our FIN, then it waits for the room's.
+    const halfClose = net.connect(server.address.port, '127.0.0.1');
+    halfClose.on('error', () => {});
+    halfClose.resume();
+    halfClose.end(`/nick nc\n${file('nc')}`);
+    // The tutorial's Python client: sendall, then close() at once.
+    const fullClose = net.connect(server.address.port, '127.0.0.1');
+    fullClose.on('error', () => {});
+    fullClose.end(`/nick py\n${file('py')}`, () => fullClose.destroy());
+    await waitUntil(
+      watcher.socket,
+      'lines',
+      () => said('nc').length === 150 && said('py').length === 150,
+      15_000,
+    );
+    for (const who of ['nc', 'py'])
+      expect(said(who)).toEqual(Array.from({ length: 150 }, (_, i) => `<${who}> ${who} ${i}`));
+    await watcher.waitForLine(/^\*\*\* nc left/);
+  }, 20_000);
+
   it('is kept by a piped rocket connect, which paces its lines the same way', async () => {
     const server = await room({ rateLimits: { messagesPerSecond: 50, floodMs: 1000 } });
     const watcher = await LineClient.connect(server.address.port);
