@@ -40,8 +40,11 @@ export interface RoomOptions {
   /** Shown in greetings: usually the host name. */
   name: string;
   /** Accounts and letters for people who are away; without it the room keeps no letters. */
-  mailroom?: Mailroom /** A room password: nobody sees or says anything before giving it. */;
+  mailroom?: Mailroom;
+  /** A room password: nobody sees or says anything before giving it. */
   password?: string;
+  /** Hears of store failures (a damaged or vanished file) for the room's log; the member is told too. */
+  onStoreError?: (message: string) => void;
 }
 
 /**
@@ -83,11 +86,13 @@ export class Room {
   /** Logins and registrations not decided yet, by member (see decisionFor). */
   private readonly deciding = new Map<Member, Decision>();
   private readonly loginThrottle = new LoginThrottle();
+  private readonly onStoreError: ((message: string) => void) | undefined;
 
   constructor(options: RoomOptions) {
     this.name = options.name;
     this.mailroom = options.mailroom;
     this.passwordDigest = options.password === undefined ? undefined : digest(options.password);
+    this.onStoreError = options.onStoreError;
   }
 
   get isProtected(): boolean {
@@ -450,6 +455,8 @@ export class Room {
       await this.handOverLetters(member);
       return true;
     } catch (err) {
+      if (!(err instanceof MailRefusal))
+        this.onStoreError?.(`a login as ${sanitizeText(nick)} failed: ${(err as Error).message}`);
       this.loginFailed(member, err);
       return false;
     }
@@ -497,7 +504,20 @@ export class Room {
     this.sendTo(member, { type: 'login', nick: member.nick, waiting: await mailroom.count(key) });
     // Decided: the member's next lines may go on while the letters are handed over.
     this.endDecision(member);
-    const count = await mailroom.deliverBacklog(member, (on) => this.hold(member, on));
+    let count: number;
+    try {
+      count = await mailroom.deliverBacklog(member, (on) => this.hold(member, on));
+    } catch (err) {
+      // Logged in all the same; the letters stay where they are (a damaged page of the file).
+      const reason = err instanceof Error ? err.message : String(err);
+      this.onStoreError?.(`letters for ${member.nick} cannot be handed over: ${reason}`);
+      this.sendTo(member, {
+        type: 'error',
+        code: 'store-failed',
+        text: `your letters cannot be handed over: ${reason}`,
+      });
+      return;
+    }
     this.sendTo(member, { type: 'inbox-end', count });
   }
 
@@ -530,6 +550,10 @@ export class Room {
       await this.mailroom.post({ ...event, to: letter.to }, member.account ?? 'anonymous');
     } catch (err) {
       const code = err instanceof MailRefusal ? err.code : 'store-failed';
+      if (code === 'store-failed' && this.onStoreError)
+        this.onStoreError(
+          `a letter for ${sanitizeText(letter.to)} was not stored: ${(err as Error).message}`,
+        );
       this.sendTo(member, {
         type: 'error',
         code,

@@ -44,5 +44,9 @@ export class LetterTracker {
 }
 
 function notStored(reason: string): RocketError {
-  return new RocketError('ROCKET_ERR_PROTOCOL', `Letter not stored: ${reason}`);
+  // The room's own words may already begin "letter not stored: " (what a plain client reads).
+  return new RocketError(
+    'ROCKET_ERR_PROTOCOL',
+    `Letter not stored: ${reason.replace(/^letter not stored: /i, '')}`,
+  );
 }

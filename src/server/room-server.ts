@@ -52,6 +52,8 @@ export interface RoomServerOptions {
    * from e.g. `loadServerCertificate`; plain clients are told this port speaks TLS.
    */
   tls?: TlsServerOptions;
+  /** Hears of letter-store failures while the room runs (a damaged or deleted file), for its log. */
+  onStoreError?: (message: string) => void;
 }
 
 export interface RoomServer {
@@ -118,7 +120,12 @@ async function serveRoom(
   mailroom: Mailroom,
   store: MailStore,
 ): Promise<RoomServer> {
-  const room = new Room({ name: options.name ?? hostname(), mailroom, password: options.password });
+  const room = new Room({
+    name: options.name ?? hostname(),
+    mailroom,
+    password: options.password,
+    onStoreError: options.onStoreError,
+  });
   const rateLimits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
   const common = { storeLocation: store.location, durable: store.durable };
   const encodings = options.encodings ?? { send: DEFAULT_ENCODING, recv: DEFAULT_ENCODING };

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { RocketError } from '../errors.js';
@@ -26,10 +27,15 @@ export class SqliteStore implements MailStore {
   private flushScheduled = false;
   private readonly statements;
 
+  /** The file as it was opened: a store whose file is deleted under it must stop confirming letters. */
+  private readonly identity: { dev: number; ino: number };
+
   private constructor(
     private readonly db: Database.Database,
     readonly location: string,
   ) {
+    const { dev, ino } = statSync(location);
+    this.identity = { dev, ino };
     this.statements = {
       getAccount: db.prepare<[string], { nick: string; secret_hash: string; created_at: number }>(
         'SELECT nick, secret_hash, created_at FROM accounts WHERE nick_key = ?',
@@ -81,18 +87,52 @@ export class SqliteStore implements MailStore {
   }
 
   async getAccount(nickKey: string): Promise<AccountRecord | undefined> {
-    const row = this.statements.getAccount.get(nickKey);
+    const row = this.use(() => this.statements.getAccount.get(nickKey));
     return row && { nick: row.nick, secretHash: row.secret_hash, createdAt: row.created_at };
   }
 
   async listAccountKeys(): Promise<string[]> {
-    return this.statements.accountKeys.all().map((row) => row.nick_key);
+    return this.use(() => this.statements.accountKeys.all().map((row) => row.nick_key));
   }
 
   async createAccount(nickKey: string, record: AccountRecord): Promise<boolean> {
-    return (
-      this.statements.createAccount.run(nickKey, record.nick, record.secretHash, record.createdAt).changes ===
-      1
+    return this.use(() => {
+      this.checkFileIsOurs();
+      const { changes } = this.statements.createAccount.run(
+        nickKey,
+        record.nick,
+        record.secretHash,
+        record.createdAt,
+      );
+      return changes === 1;
+    });
+  }
+
+  /** Runs a statement; SQLite's errors ("database disk image is malformed") become a RocketError that says what to do. */
+  private use<T>(run: () => T): T {
+    try {
+      return run();
+    } catch (cause) {
+      throw cause instanceof RocketError ? cause : describeSqliteError(cause, this.location);
+    }
+  }
+
+  /**
+   * SQLite goes on writing to a file deleted under it (rm room-tcp-8888.db), and every such
+   * write is lost when the room stops: a letter must not be confirmed into it. One stat per
+   * group commit.
+   */
+  private checkFileIsOurs(): void {
+    let now: { dev: number; ino: number } | undefined;
+    try {
+      now = statSync(this.location);
+    } catch {
+      now = undefined;
+    }
+    if (now?.ino === this.identity.ino && now.dev === this.identity.dev) return;
+    throw new RocketError(
+      'ROCKET_ERR_IO',
+      `Cannot use the letter store ${this.location}: the file was deleted or replaced while the room ran, so nothing stored now would last; restart the room`,
     );
   }
 
@@ -112,6 +152,7 @@ export class SqliteStore implements MailStore {
     if (batch.length === 0) return;
     const outcomes: PutOutcome[] = [];
     try {
+      this.checkFileIsOurs();
       this.db.transaction(() => {
         for (const { letter, senderKey, recipientKey } of batch) {
           const { changes } = this.statements.insert.run(
@@ -127,7 +168,7 @@ export class SqliteStore implements MailStore {
         }
       })();
     } catch (cause) {
-      const error = describeSqliteError(cause, this.location);
+      const error = cause instanceof RocketError ? cause : describeSqliteError(cause, this.location);
       for (const item of batch) item.reject(error);
       return;
     }
@@ -135,7 +176,8 @@ export class SqliteStore implements MailStore {
   }
 
   async pending(recipientKey: string, afterSeq: number, limit: number): Promise<StoredLetter[]> {
-    return this.statements.pending.all(recipientKey, afterSeq, limit).map((row) => ({
+    const rows = this.use(() => this.statements.pending.all(recipientKey, afterSeq, limit));
+    return rows.map((row) => ({
       seq: row.seq,
       id: row.id,
       from: row.sender,
@@ -147,17 +189,19 @@ export class SqliteStore implements MailStore {
 
   async markDelivered(recipientKey: string, ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    this.db.transaction(() => {
-      for (const id of ids) this.statements.deliver.run(recipientKey, id);
-    })();
+    this.use(() =>
+      this.db.transaction(() => {
+        for (const id of ids) this.statements.deliver.run(recipientKey, id);
+      })(),
+    );
   }
 
   async countFor(recipientKey: string): Promise<number> {
-    return this.statements.count.get(recipientKey)?.n ?? 0;
+    return this.use(() => this.statements.count.get(recipientKey)?.n ?? 0);
   }
 
   async purgeOlderThan(before: number): Promise<number> {
-    return this.statements.purge.run(before).changes;
+    return this.use(() => this.statements.purge.run(before).changes);
   }
 
   async close(): Promise<void> {

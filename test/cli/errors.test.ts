@@ -1,7 +1,20 @@
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanupAll, type ExitInfo, onCleanup, runCli, spawnCli } from '../helpers/processes.js';
+import { cleanupAll, type ExitInfo, onCleanup, runCli, spawnCli, startRoom } from '../helpers/processes.js';
 
 /**
  * What a user sees when something goes wrong: one "rocket: ..." line on stderr, no stack
@@ -161,6 +174,50 @@ describe('rocket failures (exit 1)', () => {
     expect(peer.stderr.text).not.toContain('    at ');
     expect(peer.stderr.text.trim().split('\n')).toHaveLength(1);
   });
+
+  it('ends rocket inbox in one line when the room’s store is damaged, and the room logs it', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'rocket-damaged-'));
+    onCleanup(() => rmSync(dataDir, { recursive: true, force: true }));
+    const secret = join(dataDir, 'bob.secret');
+    writeFileSync(secret, 'muddy puddles\n');
+    const roomArgs = ['--host', '127.0.0.1', '--data-dir', dataDir, '--rate', '100000'];
+    const first = await startRoom(roomArgs);
+    const target = `127.0.0.1:${first.port}`;
+    expect((await runCli(['inbox', target, '--nick', 'bob', '--password-file', secret])).exit.code).toBe(1);
+    const claim = spawnCli(['connect', target, '--nick', 'bob', '--password-file', secret]);
+    claim.endInput();
+    expect((await claim.waitExit(10_000)).code).toBe(0);
+    const send = spawnCli(['send', target, '--to', 'bob']);
+    await send.write(Array.from({ length: 1500 }, (_, i) => `letter ${i} ${'x'.repeat(600)}\n`).join(''));
+    send.endInput();
+    expect((await send.waitExit(30_000)).code).toBe(0);
+    first.room.signal('SIGTERM');
+    await first.room.waitExit(10_000);
+    // Half the file, past its first pages, overwritten: what a failing disk does.
+    const file = join(dataDir, readdirSync(dataDir).find((f) => f.endsWith('.db'))!);
+    const size = statSync(file).size;
+    const fd = openSync(file, 'r+');
+    writeSync(fd, randomBytes(Math.floor(size / 2)), 0, Math.floor(size / 2), Math.floor(size / 4));
+    closeSync(fd);
+    const again = await startRoom(
+      roomArgs.map((a) => (a === target ? a : a)),
+      10_000,
+    );
+    const inbox = await runCli([
+      'inbox',
+      `127.0.0.1:${again.port}`,
+      '--nick',
+      'bob',
+      '--password-file',
+      secret,
+    ]);
+    const line = expectOneLineError({ ...inbox, stdout: '' }, 1);
+    // Where the damage is decides which read fails first: the login's or the letters'.
+    expect(line).toMatch(/^rocket: Cannot (pick up letters|log in as bob): .*damaged or not a rocket store/);
+    await again.room.stderr.waitFor(
+      /^rocket: (letters for bob cannot be handed over|a login as bob failed): .*damaged/,
+    );
+  }, 60_000);
 
   it('says a host name is unknown', async () => {
     const line = expectOneLineError(await runCli(['connect', 'no-such-host.invalid']), 1);

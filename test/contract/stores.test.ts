@@ -1,4 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -37,6 +47,42 @@ describe('sqlite store failures', () => {
       'this is not a database, just some text that is long enough'.repeat(100),
     );
     expect(() => SqliteStore.open(dir)).toThrow(/damaged or not a rocket store/);
+  });
+
+  it('confirms nothing once its file is deleted under it (every such write would be lost)', async () => {
+    const dir = tempDir();
+    const store = SqliteStore.open(dir);
+    const letter = (id: string) => ({ id, from: 'peppa', to: 'george', text: 'hello', ts: Date.now() });
+    expect(await store.put(letter('a'), 'peppa', 'george')).toBe('stored');
+    rmSync(join(dir, 'rocket.db'));
+    await expect(store.put(letter('b'), 'peppa', 'george')).rejects.toThrow(
+      /file was deleted or replaced while the room ran/,
+    );
+    await expect(store.createAccount('bob', { nick: 'bob', secretHash: 'x', createdAt: 0 })).rejects.toThrow(
+      /deleted or replaced/,
+    );
+    await store.close();
+  });
+
+  it('names a page damaged after start when it is read, in words that say what to do', async () => {
+    const dir = tempDir();
+    const store = SqliteStore.open(dir);
+    const text = 'a letter long enough to fill pages '.repeat(20);
+    await Promise.all(
+      Array.from({ length: 2000 }, (_, i) =>
+        store.put({ id: `l${i}`, from: 'peppa', to: 'george', text, ts: Date.now() }, 'peppa', 'george'),
+      ),
+    );
+    await store.close();
+    const file = join(dir, 'rocket.db');
+    const size = statSync(file).size;
+    const fd = openSync(file, 'r+');
+    writeSync(fd, randomBytes(Math.floor(size / 2)), 0, Math.floor(size / 2), Math.floor(size / 4));
+    closeSync(fd);
+    expect(readFileSync(file).length).toBe(size);
+    const again = SqliteStore.open(dir); // the header and schema pages are whole
+    await expect(again.pending('george', 0, 5000)).rejects.toThrow(/damaged or not a rocket store/);
+    await again.close();
   });
 
   it('says so when the folder cannot be created', () => {

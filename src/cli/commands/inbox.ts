@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { ChatConnection } from '../../client/types.js';
-import { UsageError } from '../../errors.js';
+import { RocketError, UsageError } from '../../errors.js';
 import type { ChatEvent, MessageEvent } from '../../protocol/events.js';
 import { renderEvent } from '../../protocol/render.js';
 import { sanitizeText } from '../../protocol/sanitize.js';
@@ -50,6 +50,7 @@ from the room. The first login with a free nickname claims it.`,
         claim: false, // picking up letters never claims a nick: a typo must not become an account
       });
       const done = collectInbox(client, flags.json);
+      done.catch(() => {}); // awaited below, after the login (whose failure is the one to report)
       try {
         await client.loggedIn();
         const count = await done;
@@ -61,9 +62,12 @@ from the room. The first login with a free nickname claims it.`,
     });
 }
 
-/** Prints letters as they come; resolves with their count at the room's end-of-inbox mark. */
+/**
+ * Prints letters as they come; resolves with their count at the room's end-of-inbox mark,
+ * rejects when the room cannot hand them over (its store failed) or the connection ends first.
+ */
 function collectInbox(client: ChatConnection, json: boolean | undefined): Promise<number> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     let count = 0;
     client.on('event', (event: ChatEvent) => {
       if (event.type === 'message' && event.stored) {
@@ -71,8 +75,18 @@ function collectInbox(client: ChatConnection, json: boolean | undefined): Promis
         print(event, json);
       } else if (event.type === 'inbox-end') {
         resolve(count);
+      } else if (event.type === 'error' && event.code === 'store-failed' && event.id === undefined) {
+        reject(new RocketError('ROCKET_ERR_IO', `Cannot pick up letters: ${event.text}`));
       }
     });
+    void client.closed.then((info) =>
+      reject(
+        new RocketError(
+          'ROCKET_ERR_CONNECTION_LOST',
+          `Cannot pick up letters: ${info.reason ?? 'the room closed the connection'}`,
+        ),
+      ),
+    );
   });
 }
 

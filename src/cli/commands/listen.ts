@@ -167,6 +167,7 @@ async function runRoom(
     host: flags.host,
     udp: flags.udp,
     tls: secure && { ...secure.tls, onClientError: (message: string) => warn(message) },
+    onStoreError: (message: string) => warn(message),
     encodings,
     store: flags.store ? { dataDir: flags.dataDir } : 'memory',
     password: readPassword(flags.passwordFile, process.env, 'ROCKET_ROOM_PASSWORD'),
