@@ -21,6 +21,8 @@ import { describeEncodings, describeMembers, ROCKET_ENCODING_NOTE } from './room
 
 /** Bigger than this, a datagram is fragmented or dropped on real paths; tell the peer instead. */
 const MAX_OUTGOING_DATAGRAM = 60_000;
+/** Lines to a plain peer are packed up to this size: one Ethernet frame, as the room's own limit. */
+const PACKED_DATAGRAM_BYTES = 1400;
 /** How long a new plain peer's first words wait for a possible rocket hello. */
 const HELLO_WAIT_MS = 250;
 /**
@@ -37,6 +39,17 @@ const RECEIPT_WAIT_MS = 500;
  * datagram ends a message even without a newline. A rocket sends JSON datagrams with ids,
  * which are acknowledged, and retransmissions are recognised and not said twice.
  */
+/** Plain peers with packed text waiting (see DatagramSession.writePlain), sent once per turn. */
+const packing = new Set<DatagramSession>();
+let packingScheduled = false;
+
+function sendAllPacked(): void {
+  packingScheduled = false;
+  const sessions = [...packing];
+  packing.clear();
+  for (const session of sessions) session.sendPacked();
+}
+
 export class DatagramSession implements Member {
   nick = '';
   account?: string;
@@ -60,6 +73,9 @@ export class DatagramSession implements Member {
   private holdTimer: NodeJS.Timeout | undefined;
   /** Lines that came while a /login was being decided (see hear). */
   private afterLogin: string[] | undefined;
+  /** Text for a plain peer waiting to go out in this turn (see writePlain). */
+  private packed: Buffer[] = [];
+  private packedBytes = 0;
 
   constructor(
     private readonly room: Room,
@@ -244,7 +260,40 @@ export class DatagramSession implements Member {
       this.send({ type: 'info', text: `a message${from} was too long for UDP; join over TCP to read it` });
       return;
     }
-    this.link.write(bytes);
+    if (this.kind === 'rocket') this.link.write(bytes);
+    else this.writePlain(bytes);
+  }
+
+  /**
+   * Text for a plain peer, packed with whatever else it gets in this turn of the event loop
+   * into datagrams of up to PACKED_DATAGRAM_BYTES. Each datagram is a sendto: in a room of a
+   * thousand UDP peers, a line to everyone is a thousand of them, and a burst of lines (or of
+   * newcomers greeted) would cost that many per line. A rocket gets one event per datagram,
+   * as its protocol has it.
+   */
+  private writePlain(bytes: Buffer): void {
+    if (this.packedBytes + bytes.length > PACKED_DATAGRAM_BYTES) this.sendPacked();
+    if (bytes.length > PACKED_DATAGRAM_BYTES) {
+      this.link.write(bytes);
+      return;
+    }
+    this.packed.push(bytes);
+    this.packedBytes += bytes.length;
+    packing.add(this);
+    if (!packingScheduled) {
+      packingScheduled = true;
+      setImmediate(sendAllPacked);
+    }
+  }
+
+  /** Sends the text packed so far (see writePlain); the goodbye of a closed peer too. */
+  sendPacked(): void {
+    if (this.packed.length === 0) return;
+    const datagram =
+      this.packed.length === 1 ? this.packed[0]! : Buffer.concat(this.packed, this.packedBytes);
+    this.packed = [];
+    this.packedBytes = 0;
+    this.link.write(datagram);
   }
 
   deliverLetter(event: MessageEvent, rendered: RenderedEvent, delivered: () => void): void {
@@ -255,7 +304,9 @@ export class DatagramSession implements Member {
       return;
     }
     const bytes = rendered.bytes(this.encodings.send);
-    if (bytes !== undefined) this.link.write(bytes, (err) => !err && !this.closed && delivered());
+    if (bytes === undefined) return;
+    this.sendPacked(); // after what it was told before, in order
+    this.link.write(bytes, (err) => !err && !this.closed && delivered());
   }
 
   whenWritable(): Promise<void> {
@@ -290,14 +341,23 @@ export class DatagramSession implements Member {
   close(goodbye: ByeEvent): void {
     if (this.closed) return;
     this.send(goodbye);
-    this.closed = true;
+    this.markClosed();
   }
 
   /** The peer went silent for too long, or the room dropped it. */
   expire(reason: string): void {
+    if (this.closed) return;
     this.room.leave(this, reason);
-    this.closed = true;
+    this.markClosed();
     if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
+  }
+
+  /** Called once when the peer is done with (the server forgets it and frees its address's place). */
+  onClosed: (() => void) | undefined;
+
+  private markClosed(): void {
+    this.closed = true;
+    this.onClosed?.();
   }
 
   get isClosed(): boolean {
@@ -330,6 +390,6 @@ export class DatagramSession implements Member {
   }
 
   private writeText(text: string): void {
-    this.link.write(encodeText(`${text}\n`, this.encodings.send));
+    this.writePlain(encodeText(`${text}\n`, this.encodings.send));
   }
 }

@@ -304,7 +304,9 @@ export class Room {
     this.pendingBroadcasts.push({ event, rendered, except });
     if (!this.flushQueued) {
       this.flushQueued = true;
-      process.nextTick(() => this.flushBroadcasts());
+      // After every read of this turn of the event loop, not after each: UDP reads one
+      // datagram per callback, and TCP members read in the same turn share the batch too.
+      setImmediate(() => this.flushBroadcasts());
     }
   }
 

@@ -86,6 +86,12 @@ export async function listenUdpRoom(
     destroy(): void {},
   });
 
+  const forget = (key: string, session: DatagramSession): void => {
+    if (peers.get(key) !== session) return;
+    peers.delete(key);
+    admission.release(session.address ?? '');
+  };
+
   const hear = (datagram: Buffer, rinfo: RemoteInfo): void => {
     const key = peerLabel(rinfo);
     const bannedUntil = banned.get(key);
@@ -95,7 +101,7 @@ export async function listenUdpRoom(
     }
     let session = peers.get(key);
     if (session?.isClosed) {
-      peers.delete(key);
+      forget(key, session);
       session = undefined;
     }
     const rocket = isRocketDatagram(datagram);
@@ -112,6 +118,13 @@ export async function listenUdpRoom(
       if (!admission.permits(rinfo.address)) return; // denied: not even an answer
       if (peers.size >= maxPeers) {
         socket.send(Buffer.from('!!! the room is full; try again later\n'), rinfo.port, rinfo.address);
+        return;
+      }
+      // Peers from one address count against --max-conns-per-ip as connections do: a host
+      // with thousands of source ports must not fill the room (each peer is a sendto per line).
+      const crowded = admission.admit(rinfo.address);
+      if (crowded !== undefined) {
+        socket.send(Buffer.from(`!!! ${crowded}\n`), rinfo.port, rinfo.address);
         return;
       }
       const refusal = room.isProtected ? doorCheck(room, datagram, request) : undefined;
@@ -132,6 +145,8 @@ export async function listenUdpRoom(
       );
       if (options.rateLimits) session.limit(options.rateLimits);
       peers.set(key, session);
+      const added = session;
+      added.onClosed = () => forget(key, added);
       session.start();
       // The "/pass SECRET" that opened the door is not said in the room.
       if (room.isProtected && !request) return;
@@ -139,7 +154,7 @@ export async function listenUdpRoom(
     if (!session.admit(datagram.length)) {
       if (session.flooded) {
         banned.set(key, Date.now() + FLOOD_BAN_MS);
-        peers.delete(key);
+        forget(key, session);
       }
       return;
     }
@@ -160,10 +175,10 @@ export async function listenUdpRoom(
     () => {
       const now = Date.now();
       for (const [key, session] of peers) {
-        if (session.isClosed) peers.delete(key);
+        if (session.isClosed) forget(key, session);
         else if (now - session.lastHeard > peerTimeoutMs) {
           session.expire('timed out: silent for too long');
-          peers.delete(key);
+          forget(key, session);
         }
       }
     },

@@ -12,8 +12,14 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function udpRoom(peerTimeoutMs?: number): Promise<RoomServer> {
-  const server = await startRoomServer({ port: 0, host: '127.0.0.1', udp: true, peerTimeoutMs });
+async function udpRoom(peerTimeoutMs?: number, maxPerAddress?: number): Promise<RoomServer> {
+  const server = await startRoomServer({
+    port: 0,
+    host: '127.0.0.1',
+    udp: true,
+    peerTimeoutMs,
+    admission: { maxPerAddress },
+  });
   cleanups.push(() => server.close());
   return server;
 }
@@ -24,7 +30,9 @@ async function plainPeer(port: number, encoding = 'utf-8') {
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
   cleanups.push(() => socket.close());
   const lines: string[] = [];
+  const datagrams: Buffer[] = [];
   socket.on('message', (m) => {
+    datagrams.push(m);
     lines.push(
       ...iconv
         .decode(m, encoding)
@@ -36,6 +44,7 @@ async function plainPeer(port: number, encoding = 'utf-8') {
   return {
     socket,
     lines,
+    datagrams,
     send: (text: string) => socket.send(iconv.encode(text, encoding), port, '127.0.0.1'),
     waitFor: async (pattern: RegExp) => {
       await waitUntil(
@@ -152,6 +161,46 @@ describe('UDP room', () => {
     client.say('x'.repeat(5000));
     expect(events[0]).toMatchObject({ type: 'error', code: 'too-long' });
     expect(events[0]?.type === 'error' && events[0].text).toMatch(/use TCP/);
+  });
+
+  it('packs the lines of one turn to a plain peer into few datagrams, whole and in order', async () => {
+    const server = await udpRoom();
+    const watcher = await plainPeer(server.address.port);
+    watcher.send('/nick watcher');
+    await watcher.waitFor(/^\*\*\* In the room/);
+    const talker = await plainPeer(server.address.port);
+    talker.send('/nick talker');
+    await watcher.waitFor(/^\*\*\* talker joined$/);
+    const before = watcher.datagrams.length;
+    // 60 lines in one datagram: 60 messages, said in one turn of the room's event loop.
+    const lines = Array.from({ length: 60 }, (_, i) => `line ${i} ${'x'.repeat(20)}`);
+    talker.send(`${lines.join('\n')}\n`);
+    await watcher.waitFor(/^<talker> line 59 /);
+    const said = watcher.lines.filter((l) => l.startsWith('<talker>'));
+    expect(said).toEqual(lines.map((l) => `<talker> ${l}`));
+    const got = watcher.datagrams.slice(before);
+    expect(got.length).toBeLessThan(5); // about 2,000 bytes: two datagrams, not sixty
+    for (const datagram of got) {
+      expect(datagram.length).toBeLessThanOrEqual(1400);
+      expect(datagram.toString().endsWith('\n')).toBe(true); // no line cut in two
+    }
+  });
+
+  it('counts peers from one address against the per-address cap, and frees the place when one quits', async () => {
+    const server = await udpRoom(undefined, 2);
+    const first = await plainPeer(server.address.port);
+    first.send('/nick first');
+    await first.waitFor(/^\*\*\* In the room/);
+    const second = await plainPeer(server.address.port);
+    second.send('/nick second');
+    await second.waitFor(/^\*\*\* In the room/);
+    const third = await plainPeer(server.address.port);
+    third.send('/nick third');
+    expect(await third.waitFor(/^!!! /)).toBe('!!! too many connections from 127.0.0.1 (at most 2)');
+    first.send('/quit');
+    await second.waitFor(/^\*\*\* first left/);
+    third.send('/nick third');
+    await second.waitFor(/third joined$/);
   });
 
   it('forgets a peer that stays silent', async () => {
