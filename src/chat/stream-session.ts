@@ -582,7 +582,7 @@ export class StreamSession implements Member {
     this.room.sendTo(this, {
       type: 'error',
       code: 'too-long',
-      text: `message not sent: over ${length} characters without a newline, and the limit is ${this.maxMessageBytes}; the rest of that line is dropped`,
+      text: `message not sent: it passed ${length} characters before its end, and the limit is ${this.maxMessageBytes} bytes; the rest of that line is dropped`,
     });
   }
 

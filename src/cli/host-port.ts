@@ -5,6 +5,8 @@ import { parsePort } from './options.js';
 export function parseHostPort(value: string, defaultPort = 8888): { host: string; port: number } {
   const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(value);
   if (bracketed) return { host: bracketed[1]!, port: bracketed[2] ? checkedPort(bracketed[2]) : defaultPort };
+  if (value.startsWith('[') || value.includes(']'))
+    throw new UsageError(`"${value}" is not a host: write an IPv6 address as [::1] or [::1]:8888`);
   const colons = value.split(':').length - 1;
   if (colons === 1) {
     const [host, port] = value.split(':') as [string, string];
@@ -17,9 +19,20 @@ export function parseHostPort(value: string, defaultPort = 8888): { host: string
 }
 
 function checkedPort(text: string): number {
+  let port: number;
   try {
-    return parsePort(text);
+    port = parsePort(text);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  return checkPeerPort(port);
+}
+
+/** Port 0 means "any free port" to a listener; nobody can be reached there. */
+export function checkPeerPort(port: number): number {
+  if (port === 0)
+    throw new UsageError(
+      'port 0 cannot be connected to: give the port the other side listens on, 1 to 65535',
+    );
+  return port;
 }

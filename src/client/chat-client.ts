@@ -173,13 +173,13 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
    * plain peer gets a FIN and we keep reading until it closes. With `waitMs` we stay that
    * long for replies, then leave.
    */
-  async finish(waitMs?: number): Promise<CloseInfo> {
+  async finish(waitMs?: number, goodbye?: string): Promise<CloseInfo> {
     await this.settled();
     this.leaving = true;
     if (this.state === 'rocket') {
       await this.allAcknowledged();
       if (waitMs !== undefined) await this.closedWithin(waitMs);
-      this.quit();
+      this.quit(goodbye);
     } else if (this.state === 'plain') {
       this.socket.end();
       if (waitMs !== undefined && !(await this.closedWithin(waitMs))) this.socket.destroy();

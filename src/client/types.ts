@@ -27,7 +27,12 @@ export interface ChatConnection extends EventEmitter<ClientEvents> {
   sendLetter(to: string, text: string): Promise<StoredEvent>;
   /** Resolves once logged in to the nick (with a password), with the number of letters waiting. */
   loggedIn(): Promise<LoginEvent>;
-  finish(waitMs?: number): Promise<CloseInfo>;
+  /**
+   * Leaves once everything said so far is through (acknowledged by a rocket room), waiting
+   * `waitMs` for replies first; a rocket room hears `goodbye` as the reason.
+   */
+  finish(waitMs?: number, goodbye?: string): Promise<CloseInfo>;
+  /** Leaves now, whatever is still on its way (Ctrl-C). */
   quit(text?: string): void;
   destroy(): void;
 }

@@ -182,7 +182,7 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
     this.send(datagram);
   }
 
-  async finish(waitMs?: number): Promise<CloseInfo> {
+  async finish(waitMs?: number, goodbye?: string): Promise<CloseInfo> {
     // What we said went out as text; give a rocket room a moment to answer (its greeting
     // lets us say hello, so the words carry our nick and our goodbye is heard).
     if (this.spoke && !this.heard && (this.state === 'plain' || this.state === 'upgrading')) {
@@ -205,7 +205,7 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
     if (waitMs !== undefined) {
       await Promise.race([this.closedPromise, new Promise((r) => setTimeout(r, waitMs))]);
     }
-    this.quit();
+    this.quit(goodbye);
     return this.closedPromise;
   }
 

@@ -1,5 +1,6 @@
 import iconv from 'iconv-lite';
 import { UsageError } from '../errors.js';
+import { sanitizeText } from './sanitize.js';
 
 /**
  * Text encodings on the wire. iconv-lite knows far more than Node's TextDecoder
@@ -15,7 +16,8 @@ export function checkEncoding(name: string): string {
   const normalized = name.trim().toLowerCase();
   if (normalized === '' || !iconv.encodingExists(normalized)) {
     throw new UsageError(
-      `Unknown encoding "${name}": use one that iconv-lite knows, such as ${EXAMPLE_ENCODINGS.join(', ')}`,
+      // Caret notation: the name may come from a peer, and its escape codes must not reach a terminal.
+      `Unknown encoding "${sanitizeText(name)}": use one that iconv-lite knows, such as ${EXAMPLE_ENCODINGS.join(', ')}`,
       'ROCKET_ERR_ENCODING',
     );
   }

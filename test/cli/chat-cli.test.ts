@@ -51,6 +51,19 @@ describe('rocket connect to a rocket room', () => {
     await room.stdout.waitForJson((e) => e.type === 'leave' && e.nick === 'peppa');
   });
 
+  it('says a piped /quit with its reason after the lines before it, and nothing after it', async () => {
+    const { room, port } = await startRoom(['--no-store', '--json']);
+    const peppa = spawnCli(['connect', '127.0.0.1', String(port), '--nick', 'peppa']);
+    await peppa.write('first\n/quit off to the bike shed\nnever said\n');
+    peppa.endInput();
+    expect(await peppa.waitExit(10_000)).toEqual({ code: 0, signal: null });
+    await room.stdout.waitForJson((e) => e.type === 'leave' && e.nick === 'peppa');
+    const mine = room.stdout.json().filter((e) => e.from === 'peppa' || e.nick === 'peppa');
+    expect(mine.map((e) => e.type)).toEqual(['join', 'message', 'leave']);
+    expect(mine[1]).toMatchObject({ text: 'first' });
+    expect(mine[2]).toMatchObject({ reason: 'off to the bike shed' });
+  });
+
   it('takes the room as [IPv6]:PORT or HOST:PORT, like send and inbox', async () => {
     const { room, port } = await startRoom(['--host', '::1', '--json']);
     for (const target of [[`[::1]:${port}`], ['[::1]', String(port)]]) {

@@ -74,6 +74,18 @@ describe('rocket usage errors (exit 2)', () => {
     expect(expectOneLineError(await runCli(['connect', 'localhost:1', '9000']), 2)).toMatch(/given twice/);
   });
 
+  it('refuses port 0 and a half-bracketed IPv6 address as the peer to reach', async () => {
+    for (const args of [
+      ['connect', 'localhost', '0'],
+      ['connect', 'localhost:0'],
+      ['send', '127.0.0.1:0', '--to', 'x', 'hi'],
+    ])
+      expect(expectOneLineError(await runCli(args), 2)).toMatch(/port 0 cannot be connected to/);
+    expect(expectOneLineError(await runCli(['connect', '[::1']), 2)).toBe(
+      'rocket: "[::1" is not a host: write an IPv6 address as [::1] or [::1]:8888',
+    );
+  });
+
   it('refuses a port out of range', async () => {
     const line = expectOneLineError(await runCli(['listen', '70000']), 2);
     expect(line).toMatch(/70000/);

@@ -6,7 +6,7 @@ import { UsageError } from '../../errors.js';
 import { rawConnect, stdoutWaitsForReader } from '../../raw/index.js';
 import { ChatConsole } from '../chat-console.js';
 import { addSharedChatOptions, checkChatFlags, type SharedChatFlags } from '../chat-options.js';
-import { parseHostPort } from '../host-port.js';
+import { checkPeerPort, parseHostPort } from '../host-port.js';
 import { parsePort, parseSeconds } from '../options.js';
 import { readPassword } from '../password.js';
 import { rawAbortSignal } from '../signals.js';
@@ -108,19 +108,24 @@ async function runChat(
   quitAfterEofMs: number | undefined,
 ): Promise<number> {
   let inputEnded = false;
+  let leaving = false;
   const consoleUi = new ChatConsole({
     input: process.stdin,
     output: process.stdout,
     json: Boolean(flags.json),
     prompt: () => `${client.nick ?? ''}> `,
     onLine: (line) => {
+      if (leaving) return; // lines after /quit
       const quit = /^\/(quit|exit|bye)\b\s*(.*)$/is.exec(line.trim());
-      if (quit) client.quit(quit[2] || undefined);
-      else client.say(line);
+      if (quit) {
+        // After what was typed before it, as the room would have it from nc.
+        leaving = true;
+        void client.finish(undefined, quit[2] || undefined);
+      } else client.say(line);
     },
     onEnd: () => {
       inputEnded = true;
-      void client.finish(quitAfterEofMs);
+      if (!leaving) void client.finish(quitAfterEofMs);
     },
     onInterrupt: () => client.quit(),
   });
@@ -150,5 +155,5 @@ function connectTarget(target: string, portArgument: number | undefined): { host
   const named = parseHostPort(target, -1);
   if (named.port !== -1 && portArgument !== undefined)
     throw new UsageError(`the port is given twice ("${target}" and ${portArgument}): give it once`);
-  return { host: named.host, port: named.port !== -1 ? named.port : (portArgument ?? 8888) };
+  return { host: named.host, port: named.port !== -1 ? named.port : checkPeerPort(portArgument ?? 8888) };
 }

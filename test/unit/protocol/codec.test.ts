@@ -50,6 +50,8 @@ describe('codec', () => {
 
   it('rejects an unknown encoding with a usage error naming valid ones', () => {
     expect(() => checkEncoding('klingon')).toThrow(/Unknown encoding "klingon".*gbk/);
+    // A peer's /encoding name is echoed back: its escape codes must not reach their terminal.
+    expect(() => checkEncoding('\u001b[2Jx')).toThrow(/Unknown encoding "\^\[\[2Jx"/);
     try {
       checkEncoding('klingon');
     } catch (err) {
