@@ -197,6 +197,8 @@ describe('nick look-alikes', () => {
     const { nickSkeleton } = await import('../../../src/chat/nicknames.js');
     expect(nickSkeleton('gеorge')).toBe(nickSkeleton('george')); // Cyrillic е
     expect(nickSkeleton('ＧＥＯＲＧＥ')).toBe(nickSkeleton('george')); // full width
+    expect(nickSkeleton('geᴏʀge')).toBe(nickSkeleton('george')); // small capitals
+    expect(nickSkeleton('geoгge')).toBe(nickSkeleton('george')); // Cyrillic г
     expect(nickSkeleton('pepp4')).not.toBe(nickSkeleton('peppa'));
   });
 });
