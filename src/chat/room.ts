@@ -436,6 +436,9 @@ export class Room {
         return await this.tryRegister(member, secret);
       }
       const claimedNick = await this.loginThrottle.check(member.address, async () => {
+        // Shut out while it waited for its turn: refused without a check, and not counted.
+        const late = this.loginThrottle.refusal(member.address);
+        if (late !== undefined) throw new MailRefusal('store-failed', late);
         try {
           return await mailroom.authenticate(nick, secret);
         } catch (err) {
