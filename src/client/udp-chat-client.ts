@@ -52,6 +52,8 @@ interface Outstanding {
  */
 /** How long the end of input waits for a rocket room's greeting after plain words. */
 const GREETING_WAIT_MS = 1000;
+/** How long leaving waits for the room's goodbye. */
+const BYE_WAIT_MS = 500;
 
 export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatConnection {
   private state: ClientMode = 'plain';
@@ -75,6 +77,8 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
   private ready: Promise<void> | undefined;
   private receipts: string[] = [];
   private helloTimer: NodeJS.Timeout | undefined;
+  /** We said goodbye: the room's own goodbye is the answer, not news. */
+  private leaving = false;
   /**
    * Lines typed after the first while we do not know yet whether the peer is a rocket room:
    * they wait (GREETING_WAIT_MS at most) so that a room gets them as acknowledged, paced
@@ -213,7 +217,10 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
     if (this.state === 'closed') return;
     this.flushReceipts();
     if (this.state === 'rocket') {
-      this.send(encodeDatagram({ type: 'quit', ...(text ? { text } : {}) }), () => this.end({}));
+      // The room answers with its goodbye; a lost datagram must not keep us waiting long.
+      this.leaving = true;
+      this.send(encodeDatagram({ type: 'quit', ...(text ? { text } : {}) }));
+      setTimeout(() => this.end({}), BYE_WAIT_MS).unref();
     } else {
       this.end({});
     }
@@ -427,7 +434,7 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
         break;
       case 'bye':
         this.emit('event', event);
-        this.end({ reason: `${this.peerLabel} closed the room` });
+        this.end(this.leaving ? {} : { reason: `${this.peerLabel} closed the room` });
         return;
       default:
         break;

@@ -162,6 +162,7 @@ describe('rocket connect --udp', () => {
     await room.write('got it\n');
     await peppa.stdout.waitForJson((e) => e.type === 'message' && e.from === 'george' && e.text === 'got it');
     expect(await peppa.waitExit(10_000)).toEqual({ code: 0, signal: null });
+    expect(peppa.stdout.json().at(-1)).toEqual({ type: 'bye', text: 'Goodbye' }); // the room's, as over TCP
   });
 
   it('sends a long piped file at the room’s pace, every line under its nick', async () => {
