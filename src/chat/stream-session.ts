@@ -39,6 +39,11 @@ export interface StreamSessionOptions {
   maxQueuedBytes?: number;
   /** Messages and bytes a second before a peer is slowed down, and when it counts as flooding. */
   rateLimits?: RateLimits;
+  /**
+   * Called once a session is over, its queue handled, which can be after its connection
+   * closed (see lost): the server frees the address's connection slot then.
+   */
+  onFinished?: (session: StreamSession) => void;
 }
 
 /** How long a newcomer has to give the room password. */
@@ -64,7 +69,6 @@ export class StreamSession implements Member {
   // every per-connection object costs a megabyte.
   private letterReceipts: LetterReceipts | undefined;
   readonly label: string;
-  readonly address: string | undefined;
   private mode: Mode = 'detect';
   private encodings: EncodingPair;
   private textDecoder: TextDecoderStream | undefined;
@@ -92,8 +96,6 @@ export class StreamSession implements Member {
   /** The room is deciding who this member is (a login): what they sent next waits for it. */
   private awaitingDecision = false;
   private warnedAboutRate = false;
-  /** Called once the session is over, its queue handled (the server frees the address's slot then). */
-  onFinished: (() => void) | undefined;
 
   constructor(
     private readonly room: Room,
@@ -101,11 +103,14 @@ export class StreamSession implements Member {
     private readonly options: StreamSessionOptions,
   ) {
     this.label = link.label;
-    this.address = link.address;
     this.encodings = options.encodings; // replaced, never changed in place, by setEncoding
     this.idleFlushMs = options.idleFlushMs ?? 300;
     this.maxMessageBytes = options.maxMessageBytes ?? 64 * 1024;
     this.maxQueuedBytes = options.maxQueuedBytes ?? 8 * 1024 * 1024;
+  }
+
+  get address(): string | undefined {
+    return this.link.address;
   }
 
   private get receipts(): LetterReceipts {
@@ -623,7 +628,10 @@ export class StreamSession implements Member {
   }
 
   private finish(): void {
-    if (this.mode !== 'closed') queueMicrotask(() => this.onFinished?.());
+    if (this.mode !== 'closed' && this.options.onFinished) {
+      const done = this.options.onFinished;
+      queueMicrotask(() => done(this));
+    }
     this.mode = 'closed';
     this.clearIdleTimer();
     this.clearJoinTimer();

@@ -35,6 +35,9 @@ export async function listenTcpRoom(
   // One room, one backpressure group: a slow reader here never holds back another room.
   const links = new LinkGroup();
   const sockets = new Set<Socket>();
+  // The address's slot is free once the session is over, which can be after the socket
+  // closed: lines the peer sent before it went are still said at the room's pace.
+  const releaseSlot = (session: StreamSession): void => admission.release(session.address ?? '');
   const onConnection = (socket: Socket): void => {
     if (room.isClosed) {
       socket.destroy();
@@ -58,16 +61,17 @@ export async function listenTcpRoom(
       (socket.localAddress ?? '?').replace(/^::ffff:/, ''),
       socket.localPort ?? 0,
     );
-    const session = new StreamSession(room, createTcpLink(socket, links), { ...sessionOptions, roomAddress });
+    const session = new StreamSession(room, createTcpLink(socket, links), {
+      ...sessionOptions,
+      roomAddress,
+      onFinished: tls ? undefined : releaseSlot,
+    });
     let failure: string | undefined;
     socket.on('data', (chunk: Buffer) => session.receive(chunk));
     socket.on('end', () => session.peerEnded());
     socket.on('error', (err) => {
       failure = describeLostPeer(err);
     });
-    // The address's slot is free once the session is over, which can be after the socket
-    // closed: lines the peer sent before it went are still said at the room's pace.
-    if (!tls) session.onFinished = () => admission.release(peerAddress);
     socket.on('close', () => {
       sockets.delete(socket);
       session.lost(failure);

@@ -245,7 +245,6 @@ export function createTcpLink(socket: Socket, group: LinkGroup = defaultGroup): 
  */
 class TcpLink implements Link, Pending {
   readonly label: string;
-  readonly address: string | undefined;
   chunks: Buffer[] = [];
   bytes = 0;
   callbacks: WriteCallback[] | undefined = undefined;
@@ -262,7 +261,6 @@ class TcpLink implements Link, Pending {
     readonly group: LinkGroup,
   ) {
     this.label = remoteLabel(socket);
-    this.address = socket.remoteAddress?.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
     this.direct = isPlainSocketOrPipe(socket); // never TLS: its descriptor carries ciphertext
     group.add(this);
     socket.once('close', () => {
@@ -270,6 +268,11 @@ class TcpLink implements Link, Pending {
       this.queued = false;
       group.remove(this, socket);
     });
+  }
+
+  /** Asked rarely (a login, a freed slot), so not kept per link: Node keeps the peer's name once asked (label). */
+  get address(): string | undefined {
+    return this.socket.remoteAddress?.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
   }
 
   /** Reading follows the session's pause and the group's congestion (see LinkGroup). */
