@@ -2,7 +2,8 @@
  * One UDP peer for the UDP room workload (forked by udp-room.mjs): a receiver that counts and
  * checks test datagrams, or a sender that writes them at a fixed rate or as fast as it can.
  * A test datagram is  ~U|<seq>|<payload>  padded to the size asked for; a relay may add a
- * prefix (rocket: "<guest-2> ") and a newline, which the check allows.
+ * prefix (rocket: "<guest-2> ") and a newline, which the check allows, and may pack several
+ * such lines into one datagram.
  */
 import dgram from 'node:dgram';
 
@@ -24,15 +25,20 @@ function payload(seq, size) {
   return head + 'x'.repeat(Math.max(size - head.length, 0));
 }
 
+// A relay may pack several messages into one datagram, a line each (rocket does, for plain
+// peers): every line is a message of its own.
 socket.on('message', (msg) => {
-  const text = msg.toString('latin1');
-  const at = text.indexOf('~U|');
-  if (at === -1) return; // greetings, joins, errors
   const t = nowUs();
+  for (const line of msg.toString('latin1').split('\n')) if (line !== '') check(line, t);
+});
+
+function check(line, t) {
+  const at = line.indexOf('~U|');
+  if (at === -1) return; // greetings, joins, errors
   stats.received++;
   if (stats.firstUs === 0) stats.firstUs = t;
   stats.lastUs = t;
-  const body = text.slice(at).replace(/\n$/, '');
+  const body = line.slice(at);
   const seq = Number(body.slice(3, body.indexOf('|', 3)));
   if (!Number.isInteger(seq) || seq < 0 || seq >= seen.length || body !== payload(seq, stats.size)) {
     stats.corrupt++;
@@ -43,7 +49,7 @@ socket.on('message', (msg) => {
     seen[seq] = 1;
     stats.valid++;
   }
-});
+}
 
 async function sendAll({ host, port, count, size, rate }) {
   const started = performance.now();

@@ -4,7 +4,8 @@
  * where both peers are members) or socat relaying datagrams from one port to the receiver
  * (`socat -u UDP-RECV:P UDP-SENDTO:127.0.0.1:R`). For 100- and 1,200-byte messages, COUNT
  * datagrams are sent at a fixed offered rate and then as fast as the sender can; delivered
- * datagrams per second, loss and corrupt datagrams are counted at the receiver.
+ * messages per second, loss and corrupt messages are counted at the receiver (one message a
+ * datagram from socat; rocket packs the lines of one moment into one datagram to a plain peer).
  */
 import { fork } from 'node:child_process';
 import path from 'node:path';

@@ -45,6 +45,8 @@ export interface ChatClientOptions {
 }
 
 const GREETING_BYTES = Buffer.from(GREETING_PREFIX, 'latin1');
+/** How long a first line that reads like a refusal waits for the close that would make it one. */
+const REFUSAL_WAIT_MS = 500;
 /** What a rocket TLS room says to a client that spoke plain text to it. */
 const TLS_NOTICE = Buffer.from(PLAIN_CLIENT_NOTICE.split(';')[0]!, 'latin1');
 
@@ -409,18 +411,23 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
     if (line !== undefined) this.emitPlainLine(line);
   }
 
+  private releaseHeldRefusal(): void {
+    if (this.heldRefusal === undefined || this.state === 'closed') return;
+    const held = this.heldRefusal;
+    this.heldRefusal = undefined;
+    this.emitPlainLine(`!!! ${held}`);
+  }
+
   private emitPlainLine(text: string): void {
     if (!this.heardPlainLine && text.startsWith('!!! ')) {
       this.heardPlainLine = true;
       this.heldRefusal = text.slice(4);
+      // A room that refuses closes at once; a peer that stays is talking, so show it.
+      setTimeout(() => this.releaseHeldRefusal(), REFUSAL_WAIT_MS).unref();
       return;
     }
     this.heardPlainLine = true;
-    if (this.heldRefusal !== undefined) {
-      const held = this.heldRefusal;
-      this.heldRefusal = undefined;
-      this.emitPlainLine(`!!! ${held}`);
-    }
+    this.releaseHeldRefusal();
     this.counter += 1;
     this.emit('event', {
       type: 'message',
