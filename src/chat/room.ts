@@ -52,6 +52,14 @@ export interface RoomOptions {
  * of sockets; members are reached through the Member interface, so the same room serves
  * TCP, UDP and the local terminal at once.
  */
+/**
+ * A store failure as a peer may read it: where the room keeps its file is the room's
+ * business (the room's own log has the full line).
+ */
+function forPeers(text: string): string {
+  return text.replace(/Cannot use the letter store .*?\.db: /, "the room's letter store: ");
+}
+
 function digest(secret: string): Buffer {
   return createHash('sha256').update(secret.normalize('NFKC')).digest();
 }
@@ -471,7 +479,7 @@ export class Room {
     this.sendTo(member, {
       type: 'error',
       code: 'login',
-      text: err instanceof Error ? err.message : String(err),
+      text: forPeers(err instanceof Error ? err.message : String(err)),
     });
     if (this.attached.has(member) && !this.isJoined(member)) this.join(member);
     this.endDecision(member);
@@ -519,7 +527,7 @@ export class Room {
       this.sendTo(member, {
         type: 'error',
         code: 'store-failed',
-        text: `your letters cannot be handed over: ${reason}`,
+        text: `your letters cannot be handed over: ${forPeers(reason)}`,
       });
       return;
     }
@@ -563,7 +571,7 @@ export class Room {
         type: 'error',
         code,
         id,
-        text: err instanceof Error ? err.message : String(err),
+        text: forPeers(err instanceof Error ? err.message : String(err)),
       });
       return false;
     }

@@ -8,6 +8,7 @@ import type { ChatEvent, LoginEvent, StoredEvent } from '../protocol/events.js';
 import { GREETING_PREFIX, helloRequest } from '../protocol/handshake.js';
 import { LineSplitter } from '../protocol/line-splitter.js';
 import { RecentIds } from '../protocol/recent-ids.js';
+import { sanitizeText } from '../protocol/sanitize.js';
 import {
   decodeDatagram,
   encodeDatagram,
@@ -267,7 +268,15 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
 
   private receive(datagram: Buffer): void {
     if (this.state === 'closed') return;
+    const first = !this.heard;
     this.heard = true;
+    if (first && this.state !== 'rocket' && datagram.subarray(0, 4).toString('latin1') === '!!! ') {
+      // A rocket room turning a new peer away (full, too many from this address) says only
+      // that, as text: a failure, not the first line of a conversation.
+      const reason = datagram.toString('utf8', 4).split('\n')[0]!.trim();
+      this.end({ reason: sanitizeText(reason), error: true });
+      return;
+    }
     if (isRocketDatagram(datagram)) {
       const value = decodeDatagram(datagram);
       if (value !== undefined) this.handleRocket(value as unknown as ChatEvent | { type: 'pong' });

@@ -99,6 +99,20 @@ describe('rocket connect turned away or left behind', () => {
     expect(peppa.stdout.text).not.toMatch(/not allowed/);
   });
 
+  it('exits 1 with the reason when a UDP room turns it away (too many from its address)', async () => {
+    const { room, port } = await startRoom(['--udp', '--no-store', '--max-conns-per-ip', '1']);
+    const holder = dgram.createSocket('udp4');
+    onCleanup(() => void holder.close());
+    holder.send('/nick holder\n', port, '127.0.0.1');
+    await room.stdout.waitFor(/holder joined/);
+    const peppa = spawnCli(['connect', '127.0.0.1', String(port), '--udp']);
+    await peppa.write('hello\n');
+    peppa.endInput();
+    expect(await peppa.waitExit(10_000)).toEqual({ code: 1, signal: null });
+    expect(peppa.stderr.text.trim()).toBe('rocket: too many connections from 127.0.0.1 (at most 1)');
+    expect(peppa.stdout.text).not.toMatch(/too many/);
+  });
+
   it('exits 1 when the room vanishes without a goodbye (killed)', async () => {
     const { room, port } = await startRoom(['--no-store']);
     const peppa = spawnCli(['connect', '127.0.0.1', String(port), '--nick', 'peppa']);

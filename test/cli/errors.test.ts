@@ -226,6 +226,7 @@ describe('rocket failures (exit 1)', () => {
     const line = expectOneLineError({ ...inbox, stdout: '' }, 1);
     // Where the damage is decides which read fails first: the login's or the letters'.
     expect(line).toMatch(/^rocket: Cannot (pick up letters|log in as bob): .*damaged or not a rocket store/);
+    expect(line).not.toContain(dataDir); // where the room keeps its file is the room's business
     await again.room.stderr.waitFor(
       /^rocket: (letters for bob cannot be handed over|a login as bob failed): .*damaged/,
     );
