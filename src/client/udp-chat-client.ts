@@ -92,6 +92,8 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
   private pumpTimer: NodeJS.Timeout | undefined;
   /** The hello carries a login: nothing is said before the room has decided it. */
   private awaitingLogin: boolean;
+  /** One shared wait for that decision, however many letters are queued behind it. */
+  private loginDecided: Promise<void> | undefined;
 
   constructor(
     private readonly socket: dgram.Socket,
@@ -327,6 +329,14 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
   /** Leaves a letter for `to`; sent again until the room confirms it stored (or refuses it). */
   async sendLetter(to: string, text: string): Promise<StoredEvent> {
     await this.rocketReady();
+    // Signed by the nick we log in to, not by the guest we are until the room decides.
+    if (this.awaitingLogin) {
+      this.loginDecided ??= this.loggedIn().then(
+        () => undefined,
+        () => undefined,
+      );
+      await this.loginDecided;
+    }
     await this.pacer.turn();
     this.counter += 1;
     const id = `${this.idPrefix}-${this.counter.toString(36)}`;

@@ -396,6 +396,25 @@ describe('a login and what is said after it', () => {
     expect(heard.join('\n')).not.toMatch(/must not be said/);
   });
 
+  it('signs a letter sent over UDP at once with the nick being logged in to, not the guest', async () => {
+    const server = await room({ udp: true });
+    const peppa = await rocket(server.address.port, 'peppa', 'oink oink', true);
+    await peppa.client.loggedIn();
+    await peppa.client.finish();
+    const claim = await rocket(server.address.port, 'george', 'muddy puddles', true);
+    await claim.client.loggedIn();
+    await claim.client.finish();
+    // A second time the nick is taken, so the room checks the secret off the event loop first.
+    const george = await rocket(server.address.port, 'george', 'muddy puddles', true);
+    await george.client.sendLetter('peppa', 'sent before the login was decided');
+    await george.client.finish();
+    const back = await rocket(server.address.port, 'peppa', 'oink oink', true);
+    await inboxEnd(back.client, back.events);
+    expect(letters(back.events)).toEqual([
+      expect.objectContaining({ from: 'george', text: 'sent before the login was decided' }),
+    ]);
+  });
+
   it('shuts an address out after repeated failures, without checking, and serves other addresses', async () => {
     const server = await room();
     await georgeRegistered(server);
