@@ -39,6 +39,9 @@ const RECEIPT_WAIT_MS = 500;
  * datagram ends a message even without a newline. A rocket sends JSON datagrams with ids,
  * which are acknowledged, and retransmissions are recognised and not said twice.
  */
+/** A rocket's requests that wait while its login is decided (acks, receipts and pings do not). */
+const HELD_DURING_LOGIN = new Set<unknown>(['say', 'mail', 'quit']);
+
 /** Plain peers with packed text waiting (see DatagramSession.writePlain), sent once per turn. */
 const packing = new Set<DatagramSession>();
 let packingScheduled = false;
@@ -71,8 +74,8 @@ export class DatagramSession implements Member {
   /** A new plain peer's first datagrams, held briefly in case a rocket hello follows. */
   private held: Buffer[] | undefined;
   private holdTimer: NodeJS.Timeout | undefined;
-  /** Lines that came while a /login was being decided (see hear). */
-  private afterLogin: string[] | undefined;
+  /** What came while a login was being decided, to be handled after it (see waitForDecision). */
+  private afterLogin: Array<() => void> | undefined;
   /** Text for a plain peer waiting to go out in this turn (see writePlain). */
   private packed: Buffer[] = [];
   private packedBytes = 0;
@@ -163,7 +166,7 @@ export class DatagramSession implements Member {
 
   private hear(line: string): void {
     if (this.afterLogin !== undefined) {
-      this.afterLogin.push(line);
+      this.afterLogin.push(() => this.hear(line));
       return;
     }
     if (utf8BytesOver(line, MAX_UDP_TEXT_BYTES) !== undefined) {
@@ -171,22 +174,29 @@ export class DatagramSession implements Member {
       return;
     }
     this.room.input(this, line);
-    // A /login is checked off the event loop: what follows it waits for the room's decision,
-    // so it is said under the name the login gives (as over TCP; see StreamSession).
-    const decision = this.room.decisionFor(this);
-    if (decision === undefined) return;
-    this.afterLogin = [];
-    void decision.then(() => this.hearAfterLogin());
+    this.waitForDecision();
   }
 
-  private hearAfterLogin(): void {
-    const lines = this.afterLogin ?? [];
+  /**
+   * A login (a /login line, or a rocket's hello with a secret) is checked off the event loop:
+   * what the peer sends next waits for the room's decision, so it is said under the name
+   * the login gives (as over TCP; see StreamSession).
+   */
+  private waitForDecision(): void {
+    const decision = this.room.decisionFor(this);
+    if (decision === undefined || this.afterLogin !== undefined) return;
+    this.afterLogin = [];
+    void decision.then(() => this.runAfterLogin());
+  }
+
+  private runAfterLogin(): void {
+    const waiting = this.afterLogin ?? [];
     this.afterLogin = undefined;
-    for (let i = 0; i < lines.length && !this.closed; i++) {
-      this.hear(lines[i]!);
-      const waiting = this.afterLogin as string[] | undefined; // another /login among them
-      if (waiting !== undefined) {
-        waiting.push(...lines.slice(i + 1));
+    for (let i = 0; i < waiting.length && !this.closed; i++) {
+      waiting[i]!();
+      const again = this.afterLogin as Array<() => void> | undefined; // another login among them
+      if (again !== undefined) {
+        again.push(...waiting.slice(i + 1));
         return;
       }
     }
@@ -195,6 +205,10 @@ export class DatagramSession implements Member {
   /** A JSON datagram from a rocket. */
   receiveRequest(request: Record<string, unknown>): void {
     this.lastHeard = Date.now();
+    if (this.afterLogin !== undefined && HELD_DURING_LOGIN.has(request.type)) {
+      this.afterLogin.push(() => this.receiveRequest(request));
+      return;
+    }
     switch (request.type) {
       case 'hello': {
         const nick = typeof request.nick === 'string' ? request.nick : undefined;
@@ -202,6 +216,7 @@ export class DatagramSession implements Member {
         this.kind = 'rocket';
         if (password !== undefined && nick !== undefined) {
           void this.room.login(this, nick, password, request.claim !== false); // joins as a guest if refused
+          this.waitForDecision();
         } else if (this.room.isJoined(this)) {
           if (nick !== undefined) this.room.input(this, `/nick ${nick}`);
         } else {

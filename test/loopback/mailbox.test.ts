@@ -415,6 +415,37 @@ describe('a login and what is said after it', () => {
     ]);
   });
 
+  it('holds a UDP rocket’s requests that come with its login until the login is decided', async () => {
+    const server = await room({ udp: true });
+    for (const [nick, secret] of [
+      ['peppa', 'oink oink'],
+      ['george', 'muddy puddles'],
+    ] as const) {
+      const claim = await rocket(server.address.port, nick, secret, true);
+      await claim.client.loggedIn();
+      await claim.client.finish();
+    }
+    // Another client's way: the hello with the secret and a letter in the same instant.
+    const raw = dgram.createSocket('udp4');
+    cleanups.push(() => raw.close());
+    const stored = new Promise<void>((resolve) =>
+      raw.on('message', (m) => m.toString().includes('"stored"') && resolve()),
+    );
+    const hello = { type: 'hello', version: 1, client: 'test', nick: 'george', password: 'muddy puddles' };
+    raw.send(encodeDatagram(hello as never), server.address.port, '127.0.0.1');
+    raw.send(
+      encodeDatagram({ type: 'mail', id: 'raw-1', to: 'peppa', text: 'in the same instant' }),
+      server.address.port,
+      '127.0.0.1',
+    );
+    await stored;
+    const back = await rocket(server.address.port, 'peppa', 'oink oink', true);
+    await inboxEnd(back.client, back.events);
+    expect(letters(back.events)).toEqual([
+      expect.objectContaining({ from: 'george', text: 'in the same instant' }),
+    ]);
+  });
+
   it('shuts an address out after repeated failures, without checking, and serves other addresses', async () => {
     const server = await room();
     await georgeRegistered(server);
