@@ -58,12 +58,21 @@ export function relaySocket(socket: net.Socket, options: RelayOptions): Promise<
     let peerEnded = false; // the peer's FIN arrived (after all its data was passed on)
     let settled = false;
     let quitTimer: NodeJS.Timeout | undefined;
+    // Over TLS our end is a close_notify, which socat, ncat --send-only and openssl s_client
+    // take for the end of the whole connection: they stop sending, or reset it, and what
+    // they had not sent yet is lost. So over TLS a side that had nothing to send (a receiver,
+    // `rocket listen --raw --tls < /dev/null`) waits for the peer's end before it ends; a side
+    // that sent something ends when its input does, since its end is what the peer waits for.
+    const endWaitsForPeer = (socket as { encrypted?: boolean }).encrypted === true;
+    let inputDone = false;
+    let sentAnything = false;
 
     // Straight to the file descriptor when nothing is queued (see directWriter).
     const writeToSocket = directWriter(socket);
     const writeToOutput = directWriter(output);
 
     const onInputData = (chunk: Buffer): void => {
+      sentAnything = true;
       counters.bytesSent += chunk.length;
       if (!writeToSocket(chunk)) input.pause();
     };
@@ -71,7 +80,14 @@ export function relaySocket(socket: net.Socket, options: RelayOptions): Promise<
       input.resume();
     };
     const onInputEnd = (): void => {
-      socket.end();
+      inputDone = true;
+      if (!endWaitsForPeer || peerEnded || sentAnything) {
+        socket.end();
+        return;
+      }
+      // -q counts from the end of our input here, since our end itself waits.
+      if (options.quitAfterEofMs !== undefined)
+        quitTimer = setTimeout(() => finish('quit'), options.quitAfterEofMs);
     };
     const onInputError = (err: Error): void => {
       fail(new RocketError('ROCKET_ERR_IO', `Cannot read input: ${err.message}`, { cause: err }));
@@ -95,6 +111,10 @@ export function relaySocket(socket: net.Socket, options: RelayOptions): Promise<
     };
     const onSocketEnd = (): void => {
       peerEnded = true;
+      if (endWaitsForPeer && inputDone && !sent) {
+        socket.end(); // the held-back end (see endWaitsForPeer); 'finish' then ends the relay
+        return;
+      }
       if (sent) finish('done');
       else if (options.exitOnPeerEnd) finish('peer-ended');
       // Otherwise keep sending: the peer only closed its sending half, and may still read.

@@ -485,6 +485,34 @@ describe('TLS transport', () => {
     expect(clientOut.digest()).toBe(sha256(toClient));
   });
 
+  it('a raw TLS receiver with nothing to send waits for the sender’s end (socat -u stops at our close_notify)', async () => {
+    const certificate = await selfSigned();
+    const data = randomPayload(4 * 1024 * 1024 + 3);
+    const out = new ByteSink(false);
+    let onPort!: (port: number) => void;
+    const bound = new Promise<number>((resolve) => {
+      onPort = resolve;
+    });
+    const listening = rawListen({
+      host: '127.0.0.1',
+      port: 0,
+      tls: certificate,
+      input: payloadStream(Buffer.alloc(0)), // `rocket listen --raw --tls < /dev/null`
+      output: out,
+      onListening: ({ port }) => onPort(port),
+    });
+    const port = await bound;
+    // Like socat -u / ncat --send-only: it writes the file, and the moment it hears the
+    // other side's close_notify it drops the connection, whatever it had not sent yet.
+    const sender = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false });
+    sender.on('error', () => {});
+    sender.on('end', () => sender.destroy());
+    sender.once('secureConnect', () => sender.end(data));
+    const received = await listening;
+    expect(received.bytesReceived).toBe(data.length);
+    expect(out.digest()).toBe(sha256(data));
+  });
+
   it('raw mode refuses TLS over UDP', async () => {
     const err = await rocketError(rawConnect({ host: '127.0.0.1', port: 9, udp: true, tls: {} }));
     expect(err.exitCode).toBe(2);
