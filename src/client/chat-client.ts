@@ -99,6 +99,8 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
   /** A plain peer's first line that reads like a refusal ("!!! ..."), held to see if the peer closes next. */
   private heldRefusal: string | undefined;
   private heardPlainLine = false;
+  /** Any byte at all came from the peer (a room says its greeting first). */
+  private heardAnything = false;
   private receipts: string[] = [];
   /** We ended the conversation, so its close is no news. */
   private leaving = false;
@@ -121,6 +123,10 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
         if (this.heldRefusal !== undefined) this.lostReason ??= this.heldRefusal;
         else if (this.state === 'rocket' && !this.sawBye && !this.leaving)
           this.lostReason ??= `${this.peer} closed the connection without a goodbye`;
+        else if (!this.heardAnything && this.options.tls?.cert)
+          // A room that checks client certificates hangs up, without a word, on one it does
+          // not trust (TLS 1.3 finishes the client's side of the handshake first).
+          this.lostReason ??= `${this.peer} closed the connection before saying anything: it did not accept your client certificate (--cert)`;
         this.letters.failAll(this.lostReason ?? 'the connection closed before the room confirmed it');
         const previous = this.state;
         this.setMode('closed');
@@ -290,6 +296,7 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
   }
 
   private receive(chunk: Buffer): void {
+    this.heardAnything = true;
     switch (this.state) {
       case 'detect':
         this.detect(chunk);

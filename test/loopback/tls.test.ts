@@ -427,6 +427,21 @@ describe('TLS with a certificate authority', () => {
     expect(stranger.reason).toMatch(/asks for a client certificate/);
     await waitUntil(reported, 'report', () => reports.length > 0, 5000, "the room's report");
     expect(reports[0]).toMatch(/^127\.0\.0\.1:\d+: TLS handshake failed: it sent no client certificate/);
+
+    // A certificate from another authority: the room hangs up without a word.
+    const elsewhere = await (await createTestCa('another CA')).issue({ commonName: 'mallory', client: true });
+    const impostor = await connectChat({
+      host: '127.0.0.1',
+      port: server.address.port,
+      tls: { ca: authority.cert, ...elsewhere },
+    }).then(
+      (c) => c.finish(), // as piped input does: the room never greets, and hangs up
+      (err: Error) => ({ reason: err.message, error: true }),
+    );
+    expect(impostor).toMatchObject({
+      error: true,
+      reason: expect.stringMatching(/did not accept your client certificate|certificate/),
+    });
   });
 });
 
