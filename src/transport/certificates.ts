@@ -1,4 +1,4 @@
-import { createHash, X509Certificate as NodeX509Certificate, webcrypto } from 'node:crypto';
+import { createHash, createPrivateKey, X509Certificate as NodeX509Certificate, webcrypto } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -238,8 +238,9 @@ function readIfThere(file: string, what: string): string | undefined {
 
 /** Fails early, with both file names, on a file that is not PEM or a key that belongs to another certificate. */
 function checkPair(pair: CertificatePair, certFile: string, keyFile: string): void {
+  let certificate: NodeX509Certificate;
   try {
-    new NodeX509Certificate(pair.cert);
+    certificate = new NodeX509Certificate(pair.cert);
   } catch (err) {
     throw new RocketError('ROCKET_ERR_TLS', `Cannot use ${certFile}: it is not a PEM certificate`, {
       cause: err,
@@ -247,6 +248,9 @@ function checkPair(pair: CertificatePair, certFile: string, keyFile: string): vo
   }
   try {
     createSecureContext({ cert: pair.cert, key: pair.key });
+    // OpenSSL only compares keys of the same type: an EC key with an RSA certificate passes
+    // the context and then fails every handshake ("no suitable signature algorithm").
+    if (!certificate.checkPrivateKey(createPrivateKey(pair.key))) throw new Error('key values mismatch');
   } catch (err) {
     const mismatch = /key values mismatch/i.test(messageOf(err));
     throw new RocketError(

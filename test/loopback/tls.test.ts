@@ -153,6 +153,18 @@ describe('self-signed certificate', () => {
     );
   });
 
+  it('refuses a key of another kind than the certificate’s (RSA with an EC certificate)', async () => {
+    const { certFile } = await selfSigned();
+    const { generateKeyPairSync } = await import('node:crypto');
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const keyFile = `${temp()}/rsa.key`;
+    writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    const err = await rocketError(loadServerCertificate({ certFile, keyFile, dataDir: temp() }));
+    expect(err.message).toBe(
+      `Cannot use ${certFile} with ${keyFile}: the key does not belong to the certificate`,
+    );
+  });
+
   it('reads fingerprints written as rocket, OpenSSH or openssl write them', async () => {
     const { cert, fingerprint } = await selfSigned();
     const colonHex = new (await import('node:crypto')).X509Certificate(cert).fingerprint256;
