@@ -333,8 +333,15 @@ function describeClientHandshakeError(err: unknown, host: string, port: number):
       'ROCKET_ERR_TLS_UNTRUSTED',
       `its certificate is not signed by a CA you trust (${code}); check --ca, or leave --ca out to pin the certificate on first use`,
     );
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
-    return make('ROCKET_ERR_TLS_UNTRUSTED', `its certificate is not for this name: ${reasonOf(err)}`);
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    // Node's own reason lists only the names of the kind asked for (none, for an IP address
+    // and a certificate with DNS names only); the certificate's full list says more.
+    const names = (err as { cert?: { subjectaltname?: string } }).cert?.subjectaltname;
+    return make(
+      'ROCKET_ERR_TLS_UNTRUSTED',
+      `its certificate is not for this name: it is for ${names || 'no names at all'}, not ${host}`,
+    );
+  }
   if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')
     return make(
       'ROCKET_ERR_TLS_UNTRUSTED',

@@ -410,7 +410,9 @@ describe('TLS with a certificate authority', () => {
       connectChat({ host: '127.0.0.1', port: server.address.port, tls: { ca: authority.cert } }),
     );
     expect(err.code).toBe('ROCKET_ERR_TLS_UNTRUSTED');
-    expect(err.message).toMatch(/its certificate is not for this name: .*127\.0\.0\.1/);
+    expect(err.message).toMatch(
+      /its certificate is not for this name: it is for DNS:elsewhere\.test, not 127\.0\.0\.1$/,
+    );
   });
 
   it('with a CA on the room side, lets in a client certificate it signed and refuses a client without one', async () => {
