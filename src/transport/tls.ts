@@ -307,6 +307,7 @@ const NOT_TLS_CODES = new Set([
   'ERR_SSL_UNKNOWN_PROTOCOL',
   'ERR_SSL_HTTP_REQUEST',
   'ERR_SSL_RECORD_LAYER_FAILURE',
+  'ERR_SSL_UNEXPECTED_MESSAGE', // an echo service: our own ClientHello came back
 ]);
 
 const UNTRUSTED_ISSUER_CODES = new Set([

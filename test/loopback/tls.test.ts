@@ -402,6 +402,17 @@ describe('TLS with a certificate authority', () => {
     );
   });
 
+  it('says a plain echo service does not speak TLS (it sends our hello back)', async () => {
+    const echo = net.createServer((socket) => socket.pipe(socket));
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => echo.close(resolve)));
+    const { port } = echo.address() as net.AddressInfo;
+    const err = await rocketError(
+      connectChat({ host: '127.0.0.1', port, tls: { knownHostsFile: `${temp()}/known` } }),
+    );
+    expect(err.message).toMatch(/does not speak TLS/);
+  });
+
   it('refuses a certificate for another name', async () => {
     const authority = await pki();
     const issued = await authority.issue({ commonName: 'elsewhere.test', names: ['elsewhere.test'] });
