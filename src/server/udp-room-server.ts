@@ -120,13 +120,6 @@ export async function listenUdpRoom(
         socket.send(Buffer.from('!!! the room is full; try again later\n'), rinfo.port, rinfo.address);
         return;
       }
-      // Peers from one address count against --max-conns-per-ip as connections do: a host
-      // with thousands of source ports must not fill the room (each peer is a sendto per line).
-      const crowded = admission.admit(rinfo.address);
-      if (crowded !== undefined) {
-        socket.send(Buffer.from(`!!! ${crowded}\n`), rinfo.port, rinfo.address);
-        return;
-      }
       const refusal = room.isProtected ? doorCheck(room, datagram, request) : undefined;
       if (refusal !== undefined) {
         const reply = request
@@ -135,19 +128,27 @@ export async function listenUdpRoom(
         socket.send(reply, rinfo.port, rinfo.address);
         return;
       }
+      // Peers from one address count against --max-conns-per-ip as connections do: a host
+      // with thousands of source ports must not fill the room (each peer is a sendto per
+      // line). Taken last, once nothing else turns the peer away; forget() gives it back.
+      const crowded = admission.admit(rinfo.address);
+      if (crowded !== undefined) {
+        socket.send(Buffer.from(`!!! ${crowded}\n`), rinfo.port, rinfo.address);
+        return;
+      }
       const roomAddress = `${formatAddress(bound.address)}:${bound.port}`;
-      session = new DatagramSession(
+      const added = new DatagramSession(
         room,
         linkTo(rinfo, key),
         request ? 'rocket' : 'plain',
         options.encodings,
         roomAddress,
       );
-      if (options.rateLimits) session.limit(options.rateLimits);
-      peers.set(key, session);
-      const added = session;
+      if (options.rateLimits) added.limit(options.rateLimits);
+      peers.set(key, added);
       added.onClosed = () => forget(key, added);
-      session.start();
+      added.start();
+      session = added;
       // The "/pass SECRET" that opened the door is not said in the room.
       if (room.isProtected && !request) return;
     }

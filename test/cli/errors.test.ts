@@ -1,19 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { damageMiddle } from '../helpers/damage.js';
 import { cleanupAll, type ExitInfo, onCleanup, runCli, spawnCli, startRoom } from '../helpers/processes.js';
 
 /**
@@ -205,12 +195,7 @@ describe('rocket failures (exit 1)', () => {
     expect((await send.waitExit(30_000)).code).toBe(0);
     first.room.signal('SIGTERM');
     await first.room.waitExit(10_000);
-    // Half the file, past its first pages, overwritten: what a failing disk does.
-    const file = join(dataDir, readdirSync(dataDir).find((f) => f.endsWith('.db'))!);
-    const size = statSync(file).size;
-    const fd = openSync(file, 'r+');
-    writeSync(fd, randomBytes(Math.floor(size / 2)), 0, Math.floor(size / 2), Math.floor(size / 4));
-    closeSync(fd);
+    damageMiddle(join(dataDir, readdirSync(dataDir).find((f) => f.endsWith('.db'))!));
     const again = await startRoom(
       roomArgs.map((a) => (a === target ? a : a)),
       10_000,

@@ -1,19 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { damageMiddle } from '../helpers/damage.js';
 import { mailStoreContract } from './mail-store.contract.js';
 
 const dirs: string[] = [];
@@ -74,12 +65,7 @@ describe('sqlite store failures', () => {
       ),
     );
     await store.close();
-    const file = join(dir, 'rocket.db');
-    const size = statSync(file).size;
-    const fd = openSync(file, 'r+');
-    writeSync(fd, randomBytes(Math.floor(size / 2)), 0, Math.floor(size / 2), Math.floor(size / 4));
-    closeSync(fd);
-    expect(readFileSync(file).length).toBe(size);
+    damageMiddle(join(dir, 'rocket.db'));
     const again = SqliteStore.open(dir); // the header and schema pages are whole
     await expect(again.pending('george', 0, 5000)).rejects.toThrow(/damaged or not a rocket store/);
     await again.close();

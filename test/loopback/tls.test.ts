@@ -1,6 +1,7 @@
 import { EventEmitter, once } from 'node:events';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import type { Readable, Writable } from 'node:stream';
 import tls from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectChat } from '../../src/client/chat-client.js';
@@ -28,6 +29,27 @@ import { createTestCa, type TestCa, tempDir } from '../helpers/test-pki.js';
 import { waitUntil } from '../helpers/wait.js';
 
 const cleanups: Array<() => unknown> = [];
+
+/** `rocket listen --raw --tls` on a free port: the port once bound, and the transfer's promise. */
+async function rawTlsListener(
+  certificate: Parameters<typeof rawListen>[0]['tls'],
+  input: Readable,
+  output: Writable,
+): Promise<{ port: number; listening: ReturnType<typeof rawListen> }> {
+  let onPort!: (port: number) => void;
+  const bound = new Promise<number>((resolve) => {
+    onPort = resolve;
+  });
+  const listening = rawListen({
+    host: '127.0.0.1',
+    port: 0,
+    tls: certificate,
+    input,
+    output,
+    onListening: ({ port }) => onPort(port),
+  });
+  return { port: await bound, listening };
+}
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
@@ -496,19 +518,7 @@ describe('TLS transport', () => {
     const toClient = randomPayload(1024 * 1024 + 5);
     const serverOut = new ByteSink(false);
     const clientOut = new ByteSink(false);
-    let onPort!: (port: number) => void;
-    const bound = new Promise<number>((resolve) => {
-      onPort = resolve;
-    });
-    const listening = rawListen({
-      host: '127.0.0.1',
-      port: 0,
-      tls: certificate,
-      input: payloadStream(toClient),
-      output: serverOut,
-      onListening: ({ port }) => onPort(port),
-    });
-    const port = await bound;
+    const { port, listening } = await rawTlsListener(certificate, payloadStream(toClient), serverOut);
     const [sent, received] = await Promise.all([
       rawConnect({
         host: '127.0.0.1',
@@ -529,19 +539,8 @@ describe('TLS transport', () => {
     const certificate = await selfSigned();
     const data = randomPayload(4 * 1024 * 1024 + 3);
     const out = new ByteSink(false);
-    let onPort!: (port: number) => void;
-    const bound = new Promise<number>((resolve) => {
-      onPort = resolve;
-    });
-    const listening = rawListen({
-      host: '127.0.0.1',
-      port: 0,
-      tls: certificate,
-      input: payloadStream(Buffer.alloc(0)), // `rocket listen --raw --tls < /dev/null`
-      output: out,
-      onListening: ({ port }) => onPort(port),
-    });
-    const port = await bound;
+    // `rocket listen --raw --tls < /dev/null`
+    const { port, listening } = await rawTlsListener(certificate, payloadStream(Buffer.alloc(0)), out);
     // Like socat -u / ncat --send-only: it writes the file, and the moment it hears the
     // other side's close_notify it drops the connection, whatever it had not sent yet.
     const sender = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false });

@@ -203,6 +203,25 @@ describe('UDP room', () => {
     await second.waitFor(/third joined$/);
   });
 
+  it('takes no place from an address for a peer turned away at the door (a wrong room password)', async () => {
+    const server = await startRoomServer({
+      port: 0,
+      host: '127.0.0.1',
+      udp: true,
+      password: 'open sesame',
+      admission: { maxPerAddress: 1 },
+    });
+    cleanups.push(() => server.close());
+    for (const guess of ['/pass guess', '/pass another guess']) {
+      const wrong = await plainPeer(server.address.port);
+      wrong.send(guess);
+      await wrong.waitFor(/^!!! wrong room password/);
+    }
+    const right = await plainPeer(server.address.port);
+    right.send('/pass open sesame');
+    expect(await right.waitFor(/^(\*\*\* rocket\/1 |!!! )/)).toMatch(/^\*\*\* rocket\/1 /);
+  });
+
   it('forgets a peer that stays silent', async () => {
     const server = await udpRoom(800);
     const watcher = await plainPeer(server.address.port);
