@@ -17,6 +17,7 @@ import {
   serverTlsFromFlags,
   type TlsFlags,
 } from '../tls-options.js';
+import { limitYoungGeneration } from '../young-generation.js';
 
 /** Repeatable options collect into a list. */
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -162,6 +163,7 @@ async function runRoom(
   // Clients turned away at the TLS door are reported through the console once it exists,
   // so the line does not land in the middle of the prompt.
   let warn = (message: string): void => void process.stderr.write(`rocket: ${message}\n`);
+  limitYoungGeneration();
   const server = await startRoomServer({
     port,
     host: flags.host,
