@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { parsePort } from './options.js';
+import { parsePeerPort } from './options.js';
 
 /** Reads "HOST", "HOST:PORT", "[IPv6]:PORT" or a bare IPv6 address; the port defaults to 8888. */
 export function parseHostPort(value: string, defaultPort = 8888): { host: string; port: number } {
@@ -12,6 +12,10 @@ export function parseHostPort(value: string, defaultPort = 8888): { host: string
     const [host, port] = value.split(':') as [string, string];
     if (host === '')
       throw new UsageError(`"${value}" has no host: use HOST or HOST:PORT, e.g. localhost:8888`);
+    if (port.trim() === '')
+      throw new UsageError(
+        `"${value}" has no port after the colon: use ${host}:PORT, or ${host} for port 8888`,
+      );
     return { host, port: checkedPort(port) };
   }
   if (value === '') throw new UsageError('a host is needed: use HOST or HOST:PORT, e.g. localhost:8888');
@@ -19,20 +23,9 @@ export function parseHostPort(value: string, defaultPort = 8888): { host: string
 }
 
 function checkedPort(text: string): number {
-  let port: number;
   try {
-    port = parsePort(text);
+    return parsePeerPort(text);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  return checkPeerPort(port);
-}
-
-/** Port 0 means "any free port" to a listener; nobody can be reached there. */
-export function checkPeerPort(port: number): number {
-  if (port === 0)
-    throw new UsageError(
-      'port 0 cannot be connected to: give the port the other side listens on, 1 to 65535',
-    );
-  return port;
 }

@@ -1,15 +1,32 @@
 import { InvalidArgumentError } from 'commander';
 
 /** Option parsers shared by the subcommands: they reject bad values before any socket opens. */
+/** A port to listen on: 0 asks the system for any free one. */
 export function parsePort(value: string): number {
+  return parsePortFrom(value, 0);
+}
+
+/** A port to reach (connect, send, ping): 0 is nobody's. */
+export function parsePeerPort(value: string): number {
+  const port = parsePortFrom(value, 1);
+  if (port === 0)
+    throw new InvalidArgumentError(
+      'port 0 cannot be connected to: give the port the other side listens on, 1 to 65535',
+    );
+  return port;
+}
+
+function parsePortFrom(value: string, lowest: number): number {
   if (!/^\d+$/.test(value.trim())) {
     throw new InvalidArgumentError(
-      `"${value}" is not a port number: use a whole number from 0 to 65535, e.g. 8888`,
+      `"${value}" is not a port number: use a whole number from ${lowest} to 65535, e.g. 8888`,
     );
   }
   const port = Number(value);
   if (port > 65535) {
-    throw new InvalidArgumentError(`port ${port} is out of range: ports go from 0 to 65535, e.g. 8888`);
+    throw new InvalidArgumentError(
+      `port ${port} is out of range: ports go from ${lowest} to 65535, e.g. 8888`,
+    );
   }
   return port;
 }

@@ -69,8 +69,16 @@ describe('rocket usage errors (exit 2)', () => {
       ['connect', 'localhost', '0'],
       ['connect', 'localhost:0'],
       ['send', '127.0.0.1:0', '--to', 'x', 'hi'],
+      ['ping', '127.0.0.1', '0'],
     ])
       expect(expectOneLineError(await runCli(args), 2)).toMatch(/port 0 cannot be connected to/);
+    // A port to reach goes from 1, not from 0 as a port to listen on does.
+    expect(expectOneLineError(await runCli(['connect', 'localhost', '70000']), 2)).toMatch(
+      /ports go from 1 to 65535/,
+    );
+    expect(expectOneLineError(await runCli(['connect', 'localhost:']), 2)).toBe(
+      'rocket: "localhost:" has no port after the colon: use localhost:PORT, or localhost for port 8888',
+    );
     expect(expectOneLineError(await runCli(['connect', '[::1']), 2)).toBe(
       'rocket: "[::1" is not a host: write an IPv6 address as [::1] or [::1]:8888',
     );

@@ -6,8 +6,8 @@ import { UsageError } from '../../errors.js';
 import { rawConnect, stdoutWaitsForReader } from '../../raw/index.js';
 import { ChatConsole } from '../chat-console.js';
 import { addSharedChatOptions, checkChatFlags, type SharedChatFlags } from '../chat-options.js';
-import { checkPeerPort, parseHostPort } from '../host-port.js';
-import { parsePort, parseSeconds } from '../options.js';
+import { parseHostPort } from '../host-port.js';
+import { parsePeerPort, parseSeconds } from '../options.js';
 import { readPassword } from '../password.js';
 import { rawAbortSignal } from '../signals.js';
 import { addTlsOptions, checkTlsFlags, clientTlsFromFlags, type TlsFlags } from '../tls-options.js';
@@ -29,7 +29,7 @@ export function registerConnect(program: Command): void {
       '<host>',
       'name or address of the other computer, e.g. 192.168.0.100, localhost, [::1] or host:port',
     )
-    .argument('[port]', 'its port (default 8888)', parsePort)
+    .argument('[port]', 'its port (default 8888)', parsePeerPort)
     .option('--timeout <seconds>', 'give up connecting after this long', parseSeconds, 10)
     .option('-q <seconds>', 'after the end of input, wait this long for replies, then quit', parseSeconds)
     .option('--room-password-file <file>', 'the password of a protected room (or set ROCKET_ROOM_PASSWORD)')
@@ -155,5 +155,5 @@ function connectTarget(target: string, portArgument: number | undefined): { host
   const named = parseHostPort(target, -1);
   if (named.port !== -1 && portArgument !== undefined)
     throw new UsageError(`the port is given twice ("${target}" and ${portArgument}): give it once`);
-  return { host: named.host, port: named.port !== -1 ? named.port : checkPeerPort(portArgument ?? 8888) };
+  return { host: named.host, port: named.port !== -1 ? named.port : (portArgument ?? 8888) };
 }

@@ -8,7 +8,7 @@ import {
   resolveHost,
 } from '../../netutil/index.js';
 import { formatHostPort } from '../../transport/socket-errors.js';
-import { parsePort, parsePositiveInt, parseSeconds } from '../options.js';
+import { parsePeerPort, parsePositiveInt, parseSeconds } from '../options.js';
 
 interface PingOptions {
   count: number;
@@ -25,7 +25,7 @@ export function registerPing(program: Command): void {
     .command('ping')
     .description('time TCP handshakes (or UDP pings to a rocket) to a host and port')
     .argument('<host>', 'name or IP address')
-    .argument('[port]', `port to probe (default ${DEFAULT_PING_PORT})`, parsePort)
+    .argument('[port]', `port to probe (default ${DEFAULT_PING_PORT})`, parsePeerPort)
     .option('-c, --count <n>', 'probes to send; 0 = until Ctrl-C', parseCount, 4)
     .option('-i, --interval <seconds>', 'time between probes', parseSeconds, 1)
     .option('-W, --timeout <seconds>', 'how long to wait for each answer', parseTimeout, 2)
