@@ -59,8 +59,12 @@ export class Mailroom {
     this.skeletons.set(nickSkeleton(key), key);
   }
 
-  /** The claimed nick (its key) that `nick` looks like but is not, if any. */
+  /**
+   * The claimed nick (its key) that `nick` looks like but is not, if any. A claimed nick is
+   * never a look-alike: two accounts made before the look-alike rules grew both stay usable.
+   */
   lookalikeOf(nick: string): string | undefined {
+    if (this.claimed.has(nickKey(nick))) return undefined;
     const key = this.skeletons.get(nickSkeleton(nick));
     return key !== undefined && key !== nickKey(nick) ? key : undefined;
   }

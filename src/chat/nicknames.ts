@@ -108,9 +108,30 @@ const LOOKALIKES: Record<string, string> = {
   '|': 'l',
 };
 
-/** The shape of a nick on screen: equal skeletons are look-alikes. */
+/**
+ * Pairs of letters that read as one in most fonts ("rnike" for "mike"), from Unicode's
+ * confusables list (UTS #39), applied after the letters are folded.
+ */
+const LOOKALIKE_PAIRS: [RegExp, string][] = [
+  [/rn/g, 'm'],
+  [/vv/g, 'w'],
+  [/cl/g, 'd'],
+];
+
+/**
+ * The accents of Latin, Greek and Cyrillic letters once decomposed (NFD): "é" is "e" and a
+ * combining acute. Only this block: the vowel signs of Devanagari and other scripts are
+ * marks too, but a word without them looks different.
+ */
+const COMBINING_ACCENTS = /[\u0300-\u036f]/g;
+
+/**
+ * The shape of a nick on screen: equal skeletons are look-alikes. Accents are dropped:
+ * "georgé" passes for "george" at a glance.
+ */
 export function nickSkeleton(nick: string): string {
   let out = '';
-  for (const ch of nickKey(nick)) out += LOOKALIKES[ch] ?? ch;
+  for (const ch of nickKey(nick).normalize('NFD').replace(COMBINING_ACCENTS, '')) out += LOOKALIKES[ch] ?? ch;
+  for (const [pair, letter] of LOOKALIKE_PAIRS) out = out.replace(pair, letter);
   return out.replace(/i/g, 'l');
 }

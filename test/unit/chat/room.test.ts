@@ -187,6 +187,20 @@ describe('a room with letters', () => {
   });
 });
 
+describe('registered look-alikes', () => {
+  it('refuses a look-alike of a registered nick, but not a nick that is registered itself', async () => {
+    // Two accounts made before "rn" read as "m": each owner can still use their own.
+    const store = new MemoryStore();
+    for (const nick of ['mike', 'rnike'])
+      await store.createAccount(nick, { nick, secretHash: 'scrypt$x', createdAt: Date.now() });
+    const mailroom = await Mailroom.open(store);
+    expect(mailroom.lookalikeOf('rnike')).toBeUndefined();
+    expect(mailroom.lookalikeOf('mike')).toBeUndefined();
+    expect(mailroom.lookalikeOf('rnikë')).toBeDefined();
+    expect(mailroom.lookalikeOf('MIKE')).toBeUndefined(); // the same nick, not a look-alike
+  });
+});
+
 async function waitFor(check: () => boolean | Promise<boolean>): Promise<void> {
   for (let i = 0; i < 200 && !(await check()); i++) await new Promise((r) => setTimeout(r, 5));
   if (!(await check())) throw new Error('condition never became true');
@@ -199,6 +213,10 @@ describe('nick look-alikes', () => {
     expect(nickSkeleton('ＧＥＯＲＧＥ')).toBe(nickSkeleton('george')); // full width
     expect(nickSkeleton('geᴏʀge')).toBe(nickSkeleton('george')); // small capitals
     expect(nickSkeleton('geoгge')).toBe(nickSkeleton('george')); // Cyrillic г
+    expect(nickSkeleton('rnike')).toBe(nickSkeleton('mike')); // r n read as m
+    expect(nickSkeleton('georgé')).toBe(nickSkeleton('george')); // an accent
+    expect(nickSkeleton('Zoë')).toBe(nickSkeleton('zoe'));
+    expect(nickSkeleton('राम')).not.toBe(nickSkeleton('रम')); // a vowel sign is not an accent
     expect(nickSkeleton('pepp4')).not.toBe(nickSkeleton('peppa'));
   });
 });
