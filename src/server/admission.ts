@@ -63,9 +63,9 @@ export class Admission {
 
   /** Why this address may not come in now, or undefined (and the slot is taken). */
   admit(rawAddress: string): string | undefined {
-    const { address, type } = normalizeAddress(rawAddress);
-    if (this.deny?.check(address, type)) return `${address} is not allowed in this room`;
-    if (this.allow && !this.allow.check(address, type)) return `${address} is not allowed in this room`;
+    const { address } = normalizeAddress(rawAddress);
+    const unlisted = this.listRefusal(rawAddress);
+    if (unlisted !== undefined) return unlisted;
     if (this.total >= this.maxConnections)
       return `the room is full (${this.maxConnections} connections); try again later`;
     const mine = this.perAddress.get(address) ?? 0;
@@ -76,11 +76,12 @@ export class Admission {
     return undefined;
   }
 
-  /** Whether an address passes the lists at all (UDP datagrams from strangers). */
-  permits(rawAddress: string): boolean {
+  /** Why the allow and deny lists keep this address out, or undefined; takes no slot. */
+  listRefusal(rawAddress: string): string | undefined {
     const { address, type } = normalizeAddress(rawAddress);
-    if (this.deny?.check(address, type)) return false;
-    return !this.allow || this.allow.check(address, type);
+    if (this.deny?.check(address, type) || (this.allow && !this.allow.check(address, type)))
+      return `${address} is not allowed in this room`;
+    return undefined;
   }
 
   release(rawAddress: string): void {

@@ -65,6 +65,7 @@ export async function listenUdpRoom(
   const bound = socket.address();
   const peers = new Map<string, DatagramSession>();
   const banned = new Map<string, number>();
+  const denialReplies = new ReplyThrottle(DENIAL_REPLY_EVERY_MS, DENIAL_REPLIES_PER_SECOND);
   const peerTimeoutMs = options.peerTimeoutMs ?? 5 * 60_000;
   const admission = options.admission ?? new Admission();
   const maxPeers = options.maxPeers ?? DEFAULT_MAX_CONNECTIONS;
@@ -115,7 +116,13 @@ export async function listenUdpRoom(
     }
     if (room.isClosed) return;
     if (session === undefined) {
-      if (!admission.permits(rinfo.address)) return; // denied: not even an answer
+      const unlisted = admission.listRefusal(rinfo.address);
+      if (unlisted !== undefined) {
+        // One line, as a TCP connection from there gets, but not one per datagram: source
+        // addresses are easy to forge, and the room must not become a reflector.
+        if (denialReplies.due(key)) socket.send(Buffer.from(`!!! ${unlisted}\n`), rinfo.port, rinfo.address);
+        return;
+      }
       if (peers.size >= maxPeers) {
         socket.send(Buffer.from('!!! the room is full; try again later\n'), rinfo.port, rinfo.address);
         return;
@@ -200,4 +207,45 @@ export async function listenUdpRoom(
 
 function formatAddress(address: string): string {
   return address.includes(':') ? `[${address}]` : address;
+}
+
+/** A denied peer (address and port) hears why at most this often... */
+const DENIAL_REPLY_EVERY_MS = 10_000;
+/** ...and all denied peers together at most this many times a second. */
+const DENIAL_REPLIES_PER_SECOND = 50;
+/** Peers remembered by a ReplyThrottle; past it, the longest-answered are forgotten first. */
+const THROTTLE_PEERS = 4096;
+
+/**
+ * At most one reply per peer per period, and a few a second in all: a forged flood gets a
+ * trickle of short lines, while someone who tries again from a new port hears why again.
+ */
+class ReplyThrottle {
+  private readonly lastReply = new Map<string, number>();
+  private second = 0;
+  private repliesThisSecond = 0;
+
+  constructor(
+    private readonly periodMs: number,
+    private readonly perSecond: number,
+  ) {}
+
+  /** True if `peer` may be answered now (and counts it as answered). */
+  due(peer: string): boolean {
+    const now = Date.now();
+    const last = this.lastReply.get(peer);
+    if (last !== undefined && now - last < this.periodMs) return false;
+    const second = Math.floor(now / 1000);
+    if (second !== this.second) {
+      this.second = second;
+      this.repliesThisSecond = 0;
+    }
+    if (this.repliesThisSecond >= this.perSecond) return false;
+    this.repliesThisSecond += 1;
+    this.lastReply.delete(peer); // re-inserted last: the map stays in reply order
+    if (this.lastReply.size >= THROTTLE_PEERS)
+      this.lastReply.delete(this.lastReply.keys().next().value as string);
+    this.lastReply.set(peer, now);
+    return true;
+  }
 }

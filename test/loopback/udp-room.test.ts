@@ -222,6 +222,27 @@ describe('UDP room', () => {
     expect(await right.waitFor(/^(\*\*\* rocket\/1 |!!! )/)).toMatch(/^\*\*\* rocket\/1 /);
   });
 
+  it('tells a denied address why in one line, not one per datagram', async () => {
+    const server = await startRoomServer({
+      port: 0,
+      host: '127.0.0.1',
+      udp: true,
+      admission: { deny: ['127.0.0.0/8'] },
+    });
+    cleanups.push(() => server.close());
+    const denied = await plainPeer(server.address.port);
+    denied.send('hello');
+    expect(await denied.waitFor(/^!!! /)).toBe('!!! 127.0.0.1 is not allowed in this room');
+    denied.send('hello again');
+    denied.send('and again');
+    // A ping is answered whoever asks: once its pong is back, the room has read the rest.
+    denied.socket.send(encodeDatagram({ type: 'ping', seq: 1, ts: 1 }), server.address.port, '127.0.0.1');
+    await waitUntil(denied.socket, 'lines', () => denied.datagrams.length === 2, 5000, 'the pong');
+    expect(decodeDatagram(denied.datagrams[1]!)).toMatchObject({ type: 'pong', seq: 1 });
+    expect(denied.lines.filter((l) => l.startsWith('!!! '))).toHaveLength(1);
+    expect(server.room.size).toBe(0);
+  });
+
   it('forgets a peer that stays silent', async () => {
     const server = await udpRoom(800);
     const watcher = await plainPeer(server.address.port);
