@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 
-/** Option parsers shared by the subcommands: they reject bad values before any socket opens. */
+// Option parsers shared by the subcommands: they reject bad values before any socket opens.
+
 /** A port to listen on: 0 asks the system for any free one. */
 export function parsePort(value: string): number {
   return parsePortFrom(value, 0);

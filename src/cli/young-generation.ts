@@ -22,10 +22,9 @@ export const ROOM_NEW_SPACE_MIB = 8;
  * is set to 1. Process-wide, so only the CLI's `listen` calls it, not the library.
  */
 export function limitYoungGeneration(maxMiB: number = ROOM_NEW_SPACE_MIB): void {
-  // A V8 without a space of that name (a later one) is left as it is.
-  const reached = (): boolean => (newSpaceMiB() ?? Number.POSITIVE_INFINITY) >= maxMiB;
+  if (newSpaceMiB() === undefined) return; // a V8 without a space of that name: left as it is
+  const reached = (): boolean => (newSpaceMiB() ?? 0) >= maxMiB;
   const stopGrowing = (): void => v8.setFlagsFromString('--semi-space-growth-factor=1');
-  if (newSpaceMiB() === undefined) return;
   if (reached()) {
     stopGrowing();
     return;
