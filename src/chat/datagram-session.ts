@@ -150,6 +150,12 @@ export class DatagramSession implements Member {
     if (!this.room.isJoined(this)) this.room.join(this);
   }
 
+  private dropHeld(): void {
+    if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
+    this.held = undefined;
+    this.holdTimer = undefined;
+  }
+
   /** A text datagram from a plain peer. */
   receiveText(datagram: Buffer): void {
     this.lastHeard = Date.now();
@@ -222,6 +228,9 @@ export class DatagramSession implements Member {
         } else {
           this.room.join(this, nick);
         }
+        // A rocket whose hello nick is refused leaves without a word (UdpChatClient), so what
+        // it said before its hello is not said under the guest name it got instead.
+        const nickRefused = nick !== undefined && password === undefined && this.nick !== nick;
         this.send({
           type: 'welcome',
           nick: this.nick,
@@ -230,7 +239,10 @@ export class DatagramSession implements Member {
           members: this.room.who(),
           rate: this.messagesPerSecond,
         });
-        if (this.held !== undefined) this.releaseHeld();
+        if (this.held !== undefined) {
+          if (nickRefused) this.dropHeld();
+          else this.releaseHeld();
+        }
         return;
       }
       case 'say': {

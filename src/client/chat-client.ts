@@ -20,7 +20,7 @@ import { connectTls, PLAIN_CLIENT_NOTICE, type TlsClientOptions } from '../trans
 import { LetterTracker } from './letter-tracker.js';
 import { Pacer } from './pacer.js';
 import type { ChatConnection, ClientEvents, ClientMode, CloseInfo } from './types.js';
-import { waitForLogin } from './wait-for-login.js';
+import { nickRefusalReason, waitForLogin } from './wait-for-login.js';
 
 export interface ChatClientOptions {
   host: string;
@@ -82,6 +82,8 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
   private readonly peer: string;
   private readonly closedPromise: Promise<CloseInfo>;
   private lostReason: string | undefined;
+  /** The room refused the nick or login we started with; we are leaving without a word. */
+  private gaveUp = false;
   private settledPromise: Promise<void> | undefined;
   private readonly letters = new LetterTracker();
   private readonly pacer = new Pacer();
@@ -458,6 +460,8 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
   }
 
   private handleFrame(event: ChatEvent | { type: 'pong' }): void {
+    // Given up (see giveUp): the room's welcome to the guest we are not staying as is noise.
+    if (this.gaveUp && event.type !== 'bye') return;
     switch (event.type) {
       case 'ack':
         this.unacked.delete(event.id);
@@ -489,11 +493,13 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
         if (event.code === 'login' && this.awaitingLogin) {
           // The login we were started with failed: say nothing as a guest; the caller hears why.
           this.awaitingLogin = false;
-          this.lostReason = `Cannot log in as ${this.options.nick ?? '?'}: ${event.text}`;
-          this.emit('event', event);
-          this.outbox.length = 0;
-          this.unacked.clear();
-          this.quit();
+          this.giveUp(event, `Cannot log in as ${this.options.nick ?? '?'}: ${event.text}`);
+          return;
+        }
+        if (event.code === 'nick' && !this.welcomed && this.options.nick !== undefined) {
+          // The nick we asked for in the hello was refused (taken, a look-alike, registered):
+          // nothing goes out under the guest name given instead.
+          this.giveUp(event, nickRefusalReason(this.options.nick, event.text));
           return;
         }
         break;
@@ -509,6 +515,16 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
         break;
     }
     this.emit('event', event);
+  }
+
+  /** Ends the session before we said anything, because the room refused who we asked to be. */
+  private giveUp(event: ChatEvent, reason: string): void {
+    this.gaveUp = true;
+    this.lostReason = reason;
+    this.emit('event', event);
+    this.outbox.length = 0;
+    this.unacked.clear();
+    this.quit();
   }
 
   /** Resolves once we know whether the peer is a rocket. */

@@ -19,7 +19,7 @@ import { describeConnectError, formatHostPort } from '../transport/socket-errors
 import { LetterTracker } from './letter-tracker.js';
 import { Pacer } from './pacer.js';
 import type { ChatConnection, ClientEvents, ClientMode, CloseInfo } from './types.js';
-import { waitForLogin } from './wait-for-login.js';
+import { nickRefusalReason, waitForLogin } from './wait-for-login.js';
 
 export interface UdpChatClientOptions {
   host: string;
@@ -410,10 +410,17 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
       case 'error': {
         if (event.type === 'error' && event.code === 'login' && this.awaitingLogin) {
           // The login we were started with failed: say nothing as a guest; the caller hears why.
-          this.emit('event', event);
-          this.outbox.length = 0;
-          this.quit();
-          this.end({ reason: `Cannot log in as ${this.options.nick ?? '?'}: ${event.text}`, error: true });
+          this.giveUp(event, `Cannot log in as ${this.options.nick ?? '?'}: ${event.text}`);
+          return;
+        }
+        if (
+          event.type === 'error' &&
+          event.code === 'nick' &&
+          this.state !== 'rocket' &&
+          this.options.nick !== undefined
+        ) {
+          // The nick asked for in the hello was refused: nothing goes out under the guest name.
+          this.giveUp(event, nickRefusalReason(this.options.nick, event.text));
           return;
         }
         const id = event.id;
@@ -478,6 +485,16 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
       };
       this.on('mode', check);
     });
+  }
+
+  /** Ends the session before we said anything, because the room refused who we asked to be. */
+  private giveUp(event: ChatEvent, reason: string): void {
+    this.emit('event', event);
+    this.outbox.length = 0;
+    this.early.length = 0;
+    // The room has us as a guest now, whether welcomed yet or not: let it go at once.
+    this.send(encodeDatagram({ type: 'quit' }));
+    this.end({ reason, error: true });
   }
 
   private end(info: CloseInfo): void {

@@ -31,3 +31,12 @@ export function waitForLogin(
     });
   });
 }
+
+/**
+ * Why the room refused the nick a client asked for in its hello, without the room's note
+ * of the guest name it gave instead ("...; you are guest-7"): the client does not stay as
+ * that guest.
+ */
+export function nickRefusalReason(nick: string, text: string): string {
+  return `Cannot join as ${nick}: ${text.replace(/; you are [^;]*$/, '')}`;
+}

@@ -62,6 +62,22 @@ describe('TCP room', () => {
     expect(server.room.who()).toContain('peppa');
   });
 
+  it('says nothing from a rocket whose nick is refused, which leaves with the reason', async () => {
+    const server = await room();
+    const watcher = await plain(server.address.port);
+    await rocket(server.address.port, 'george');
+    await watcher.waitForLine(/george joined$/);
+    const client = await connectChat({ host: '127.0.0.1', port: server.address.port, nick: 'georgé' });
+    cleanups.push(() => client.destroy());
+    client.say('must not be said');
+    expect(await client.finish()).toMatchObject({
+      error: true,
+      reason: 'Cannot join as georgé: "georgé" looks too much like george, who is here; choose another',
+    });
+    await watcher.waitForLine(/^\*\*\* guest-\d+ left/);
+    expect(watcher.lines.join('\n')).not.toMatch(/must not be said/);
+  });
+
   it('carries messages both ways between a rocket and a plain client', async () => {
     const server = await room();
     const nc = await plain(server.address.port);

@@ -222,6 +222,28 @@ describe('UDP room', () => {
     expect(await right.waitFor(/^(\*\*\* rocket\/1 |!!! )/)).toMatch(/^\*\*\* rocket\/1 /);
   });
 
+  it('says nothing from a rocket whose nick is refused, not even the words before its hello', async () => {
+    const server = await udpRoom();
+    const george = await plainPeer(server.address.port);
+    george.send('/nick george');
+    await george.waitFor(/^\*\*\* rocket\/1 /);
+    const mike = await plainPeer(server.address.port);
+    mike.send('/nick mike');
+    await george.waitFor(/mike joined$/);
+    // Not told it is a rocket room: its first words go out as text, before its hello.
+    const impostor = await connectUdpChat({ host: '127.0.0.1', port: server.address.port, nick: 'rnike' });
+    cleanups.push(() => impostor.destroy());
+    impostor.say('must not be said');
+    impostor.say('nor this');
+    const info = await impostor.finish();
+    expect(info).toMatchObject({
+      error: true,
+      reason: expect.stringMatching(/^Cannot join as rnike: .*like mike/),
+    });
+    await george.waitFor(/^\*\*\* guest-\d+ left/);
+    expect(george.lines.join('\n')).not.toMatch(/must not be said|nor this/);
+  });
+
   it('tells a denied address why in one line, not one per datagram', async () => {
     const server = await startRoomServer({
       port: 0,
