@@ -2,7 +2,7 @@
 /**
  * rocket's benchmark suite: rocket side by side with nc, socat, ncat and iperf3 in one run,
  * on loopback only. `npm run bench` (about 15 minutes on 2 cores), `npm run bench -- --quick`
- * (a 2-minute smoke run). See the README's "Performance" section, and `--help`.
+ * (a smoke run of about a minute that checks everything runs, not the targets). See the README's "Performance" section, and `--help`.
  *
  * Every load is bounded in count and in time, and every process started is killed on the way
  * out. Results: a table on stdout, and .bench-results/<stamp>.{json,md,svg} (git-ignored);
@@ -27,7 +27,8 @@ const bundle = path.join(root, 'dist', 'rocket.mjs');
 
 const HELP = `Usage: npm run bench [-- OPTIONS]
 
-  --quick              smoke run (~2 min): small transfers, 10 and 1,000 clients, 1 repetition
+  --quick              smoke run (~1 min; shows it all runs, too small to judge the targets):
+                       small transfers, 10 and 1,000 clients, 1 repetition
   --reps N             repetitions of each measurement (default 3; 1 with --quick)
   --raw-bytes BYTES    raw pipe size (default 512 MiB; 64 MiB with --quick); or set
                        ROCKET_BENCH_RAW_BYTES; --raw-gib 2 is the issue's 2 GiB

@@ -220,6 +220,14 @@ export function buildReport(results) {
 
   out.push('### Targets');
   out.push('');
+  if (options.quick || options.reps < 3) {
+    // A smoke run's numbers are too small to judge by: a 64 MiB transfer is mostly Node's
+    // start-up, one repetition has no median, a 1-second phase barely warms the room.
+    out.push(
+      `Not a verdict: a ${options.quick ? 'quick' : `${options.reps}-repetition`} run only shows that everything runs. The targets are judged on a full run: \`npm run bench -- --raw-gib 2 --reps 5\`.`,
+    );
+    out.push('');
+  }
   out.push('| target | measured | |');
   out.push('|---|---|---|');
   for (const [name, value, ok] of targets) out.push(`| ${name} | ${value} | ${mark(ok)} |`);
