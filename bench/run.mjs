@@ -2,7 +2,8 @@
 /**
  * rocket's benchmark suite: rocket side by side with nc, socat, ncat and iperf3 in one run,
  * on loopback only. `npm run bench` (about 15 minutes on 2 cores), `npm run bench -- --quick`
- * (a smoke run of about a minute that checks everything runs, not the targets). See the README's "Performance" section, and `--help`.
+ * (a smoke run of about a minute that checks everything runs, not the targets). See the
+ * README's "Performance" section, and `--help`.
  *
  * Every load is bounded in count and in time, and every process started is killed on the way
  * out. Results: a table on stdout, and .bench-results/<stamp>.{json,md,svg} (git-ignored);
