@@ -1,7 +1,11 @@
 import dgram from 'node:dgram';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { joinNc } from '../helpers/plain-peer.js';
 import { cleanupAll, onCleanup, spawnCli, startRoom, withDeadline } from '../helpers/processes.js';
+import { startCli } from '../helpers/spawn-cli.js';
 
 /** `rocket connect` (Peppa's side) against a `rocket listen` room, both the built CLI. */
 
@@ -244,5 +248,17 @@ describe('rocket listen --udp, its own display piped', () => {
     const hello = lines.findIndex((l) => /^<guest-\d+> hello$/.test(l));
     expect(hello).toBeGreaterThanOrEqual(0);
     expect(hello).toBeLessThan(lines.indexOf(said[0]!));
+  });
+});
+
+describe('rocket listen 0 (any free port)', () => {
+  it('keeps letters in memory, not in a file every port-0 room would share', async () => {
+    const dataHome = mkdtempSync(join(tmpdir(), 'rocket-port0-'));
+    onCleanup(() => rmSync(dataHome, { recursive: true, force: true }));
+    const room = startCli(['listen', '0', '--host', '127.0.0.1'], { env: { XDG_DATA_HOME: dataHome } });
+    onCleanup(async () => void (await room.stop('SIGKILL')));
+    await room.waitForStdout(/letters are kept in memory only: a room on port 0 is on a new port each time/);
+    await room.stop();
+    expect(readdirSync(dataHome, { recursive: true }).filter((f) => String(f).endsWith('.db'))).toEqual([]);
   });
 });

@@ -171,7 +171,7 @@ async function runRoom(
     tls: secure && { ...secure.tls, onClientError: (message: string) => warn(message) },
     onStoreError: (message: string) => warn(message),
     encodings,
-    store: flags.store ? { dataDir: flags.dataDir } : 'memory',
+    store: keepsLetters(port, flags) ? { dataDir: flags.dataDir } : 'memory',
     password: readPassword(flags.passwordFile, process.env, 'ROCKET_ROOM_PASSWORD'),
     admission: {
       allow: flags.allow,
@@ -230,9 +230,20 @@ async function runRoom(
   consoleUi.note(
     server.durable
       ? `letters for people who are away are kept in ${server.storeLocation}`
-      : 'letters are kept in memory only (--no-store): they are lost when the room stops',
+      : flags.store
+        ? 'letters are kept in memory only: a room on port 0 is on a new port each time (give a port, or --data-dir, to keep them)'
+        : 'letters are kept in memory only (--no-store): they are lost when the room stops',
   );
   await new Promise<never>(() => {});
+}
+
+/**
+ * Letters are kept on disk unless --no-store, or port 0 without --data-dir: that room gets a
+ * new port each time (its file would be shared by every such room and found by none); with
+ * --data-dir the folder is the room's own, as in tests that restart a room on port 0.
+ */
+function keepsLetters(port: number, flags: ListenFlags): boolean {
+  return flags.store && (port !== 0 || flags.dataDir !== undefined);
 }
 
 function defaultNick(): string {
