@@ -23,10 +23,7 @@ async function main(argv: string[]): Promise<void> {
     )
     .version(VERSION, '-V, --version')
     // Usage errors stay one line: the hint goes on the same line, not after it.
-    .configureOutput({
-      writeErr: (s) =>
-        process.stderr.write(s.startsWith('error:') ? `rocket: ${s.trimEnd()} (see --help)\n` : s),
-    })
+    .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? usageLine(s) : s) })
     .exitOverride();
   program.addHelpText(
     'after',
@@ -60,6 +57,25 @@ Run rocket COMMAND --help for every option of a command.`,
     const message = err instanceof Error ? err.message : String(err);
     fail(`unexpected failure: ${message} (please report this)`, 1);
   }
+}
+
+/**
+ * One line for a usage error. Our option and argument parsers already say what is wrong and
+ * what to give instead, so commander's framing of their message ("command-argument value
+ * '70000' is invalid for argument 'port'.") is left out; its own errors (an unknown option, a
+ * missing argument) keep it, with the pointer to --help.
+ */
+function usageLine(commanderMessage: string): string {
+  const text = commanderMessage.trimEnd();
+  const argument = /^error: command-argument value '.*' is invalid for argument '[^']*'\. (.+)$/s.exec(text);
+  if (argument) return `rocket: ${argument[1]}\n`;
+  const option = /^error: option '([^']*)' argument '.*' is invalid\. (.+)$/s.exec(text);
+  if (option) {
+    // "-c, --count <n>": name it as people type it in full.
+    const name = /--[\w-]+/.exec(option[1]!)?.[0] ?? /-\w/.exec(option[1]!)?.[0] ?? option[1];
+    return `rocket: ${name}: ${option[2]}\n`;
+  }
+  return `rocket: ${text} (see --help)\n`;
 }
 
 /**
