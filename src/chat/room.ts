@@ -503,7 +503,7 @@ export class Room {
     try {
       if (!this.isJoined(member)) this.join(member);
       await this.mailroom.register(member, secret);
-      await this.handOverLetters(member);
+      await this.handOverLetters(member, true);
       return true;
     } catch (err) {
       this.loginFailed(member, err);
@@ -511,10 +511,11 @@ export class Room {
     }
   }
 
-  private async handOverLetters(member: Member): Promise<void> {
+  private async handOverLetters(member: Member, registered = false): Promise<void> {
     const mailroom = this.mailroom!;
     const key = member.account!;
-    this.sendTo(member, { type: 'login', nick: member.nick, waiting: await mailroom.count(key) });
+    const waiting = await mailroom.count(key);
+    this.sendTo(member, { type: 'login', nick: member.nick, waiting, ...(registered ? { registered } : {}) });
     // Decided: the member's next lines may go on while the letters are handed over.
     this.endDecision(member);
     let count: number;

@@ -30,6 +30,8 @@ export interface LoginEvent {
   type: 'login';
   nick: string;
   waiting: number;
+  /** The nick was free and is now claimed with the secret (a registration, not a login). */
+  registered?: true;
 }
 
 /** Every letter that was waiting at login has been handed over. */

@@ -34,7 +34,9 @@ export function renderEvent(event: ChatEvent): string | undefined {
     case 'stored':
       return `*** your letter to ${event.to} is waiting for them (id ${event.id})`;
     case 'login':
-      return `*** logged in as ${event.nick}; ${event.waiting === 0 ? 'no letters waiting' : `${event.waiting} letter(s) waiting`}`;
+      return event.registered
+        ? `*** ${event.nick} is registered to you now: log in with it and its secret next time`
+        : `*** logged in as ${event.nick}; ${event.waiting === 0 ? 'no letters waiting' : `${event.waiting} letter(s) waiting`}`;
     case 'inbox-end':
     case 'ack':
       return undefined;

@@ -132,6 +132,9 @@ describe('rocket connect turned away or left behind', () => {
     await room.stdout.waitFor(/peppa joined/);
     room.signal('SIGTERM');
     expect(await peppa.waitExit(10_000)).toEqual({ code: 0, signal: null });
+    // Said as news in the chat, not as an error.
+    expect(peppa.stderr.text).toBe('');
+    expect(peppa.stdout.text).toMatch(/^\*\*\* 127\.0\.0\.1:\d+ closed the connection$/m);
   });
 });
 

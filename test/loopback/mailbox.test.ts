@@ -110,7 +110,10 @@ describe('letters (the u-store)', () => {
     cleanups.push(() => george.destroy());
     george.send('/nick george\n');
     george.send('/register hunter22\n');
-    await george.waitForLine(/logged in as george/);
+    // A registration says so, not "logged in".
+    expect(await george.waitForLine(/george is registered/)).toBe(
+      '*** george is registered to you now: log in with it and its secret next time',
+    );
     george.destroy();
     const peppa = await rocket(server.address.port, 'peppa');
     await peppa.client.sendLetter('george', 'from peppa, plainly');
@@ -128,7 +131,7 @@ describe('letters (the u-store)', () => {
     const george = await LineClient.connect(server.address.port);
     cleanups.push(() => george.destroy());
     george.send('/nick george\n/register hunter22\n');
-    await george.waitForLine(/logged in as george/);
+    await george.waitForLine(/george is registered to you now/);
     george.destroy();
     const text = 'x'.repeat(1100);
     const count = 1001;

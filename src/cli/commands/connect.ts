@@ -143,7 +143,8 @@ async function runChat(
   const info = await client.closed;
   if (info.reason !== undefined && !(inputEnded && !info.error)) {
     if (flags.json && info.error) consoleUi.show({ type: 'error', code: 'closed', text: info.reason });
-    else if (flags.json) consoleUi.note(info.reason);
+    // A room that closed with its goodbye is news, not a failure: a chat note, not stderr.
+    else if (flags.json || !info.error) consoleUi.note(info.reason);
     else process.stderr.write(`rocket: ${info.reason}\n`);
   }
   consoleUi.close();
