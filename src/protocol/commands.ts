@@ -37,7 +37,9 @@ export function parseCommand(line: string): Command {
   const rest = (match?.[2] ?? '').trim();
   switch (word) {
     case 'nick':
-      return rest && !/\s/.test(rest) ? { name: 'nick', nick: rest } : invalid('usage: /nick NAME');
+      if (/\s/.test(rest))
+        return invalid('a nickname is one word, without spaces: /nick NAME, e.g. /nick peppa_pig');
+      return rest ? { name: 'nick', nick: rest } : invalid('usage: /nick NAME');
     case 'who':
     case 'names':
       return { name: 'who' };

@@ -24,7 +24,11 @@ describe('parseCommand', () => {
 
   it('explains how to use a command given wrongly', () => {
     expect(parseCommand('/msg george')).toEqual({ name: 'invalid', text: 'usage: /msg NAME TEXT' });
-    expect(parseCommand('/nick two words')).toEqual({ name: 'invalid', text: 'usage: /nick NAME' });
+    expect(parseCommand('/nick two words')).toEqual({
+      name: 'invalid',
+      text: 'a nickname is one word, without spaces: /nick NAME, e.g. /nick peppa_pig',
+    });
+    expect(parseCommand('/nick')).toEqual({ name: 'invalid', text: 'usage: /nick NAME' });
     expect(parseCommand('/dance')).toMatchObject({
       name: 'invalid',
       text: expect.stringMatching(/unknown command \/dance/),
