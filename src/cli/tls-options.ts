@@ -166,11 +166,13 @@ export function clientTlsFromFlags(flags: TlsFlags): TlsClientOptions | undefine
     knownHostsFile: pinning ? knownHostsPath(flags.dataDir ?? defaultDataDir()) : undefined,
     minVersion: flags.tlsMin,
     onPinned: (result) => {
-      if (result.status === 'pinned') {
-        process.stderr.write(
-          `rocket: first connection to ${result.hostPort}: pinned certificate ${result.fingerprint} in ${result.file}\n`,
-        );
-      }
+      if (result.status !== 'pinned') return;
+      // Given the fingerprint, the user vouched for it: not "first connection, trusted blindly".
+      process.stderr.write(
+        flags.fingerprint === undefined
+          ? `rocket: first connection to ${result.hostPort}: pinned certificate ${result.fingerprint} in ${result.file}\n`
+          : `rocket: ${result.hostPort} showed the certificate of --fingerprint; pinned it in ${result.file}\n`,
+      );
     },
   };
 }

@@ -116,6 +116,8 @@ describe('rocket listen --tls / connect --tls', () => {
       renewed.fingerprint,
     ]);
     expect(accepted.exitInfo?.code).toBe(0);
+    expect(accepted.stderr.text).toMatch(/showed the certificate of --fingerprint; pinned it in /);
+    expect(accepted.stderr.text).not.toMatch(/first connection/);
     expect((await say(first.port, 'hi', ['--tls', '--data-dir', clientDir])).exitInfo?.code).toBe(0);
   });
 
