@@ -156,8 +156,10 @@ export class Room {
   leave(member: Member, reason?: string): void {
     if (!this.attached.has(member)) return;
     this.flushBroadcasts(); // what was said while it was here still reaches it
+    // Held while its letters are handed over: what waited (answers to its own commands, say)
+    // is still its to read; the letters not handed over yet stay stored.
+    if (this.held.has(member)) this.hold(member, false);
     this.attached.delete(member);
-    this.held.delete(member);
     if (this.isJoined(member)) {
       this.removeJoined(member);
       if (this.isCrowded()) this.summarize(this.departures, member.nick);
@@ -363,7 +365,7 @@ export class Room {
   private hold(member: Member, on: boolean): void {
     this.flushBroadcasts();
     if (on) {
-      if (!this.held.has(member)) this.held.set(member, []);
+      if (!this.held.has(member) && this.attached.has(member)) this.held.set(member, []);
       return;
     }
     const held = this.held.get(member) ?? [];

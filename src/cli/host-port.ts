@@ -4,7 +4,14 @@ import { parsePeerPort } from './options.js';
 /** Reads "HOST", "HOST:PORT", "[IPv6]:PORT" or a bare IPv6 address; the port defaults to 8888. */
 export function parseHostPort(value: string, defaultPort = 8888): { host: string; port: number } {
   const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(value);
-  if (bracketed) return { host: bracketed[1]!, port: bracketed[2] ? checkedPort(bracketed[2]) : defaultPort };
+  if (bracketed) {
+    const [, host, port] = bracketed as unknown as [string, string, string | undefined];
+    if (port !== undefined && port.trim() === '')
+      throw new UsageError(
+        `"${value}" has no port after the colon: use [${host}]:PORT, or [${host}] for port 8888`,
+      );
+    return { host, port: port === undefined ? defaultPort : checkedPort(port) };
+  }
   if (value.startsWith('[') || value.includes(']'))
     throw new UsageError(`"${value}" is not a host: write an IPv6 address as [::1] or [::1]:8888`);
   const colons = value.split(':').length - 1;

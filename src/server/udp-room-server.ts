@@ -110,7 +110,10 @@ export async function listenUdpRoom(
     if (rocket) {
       if (request === undefined) return; // garbage after the magic: nobody to answer
       if (request.type === 'ping' && session === undefined) {
-        socket.send(encodeDatagram(pongTo(request)), rinfo.port, rinfo.address);
+        // Not to a denied address: a pong is as big as the ping, but the room is no mirror
+        // for the addresses it keeps out (they hear why, throttled, when they say anything).
+        if (admission.listRefusal(rinfo.address) === undefined)
+          socket.send(encodeDatagram(pongTo(request)), rinfo.port, rinfo.address);
         return;
       }
     }

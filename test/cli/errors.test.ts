@@ -79,6 +79,9 @@ describe('rocket usage errors (exit 2)', () => {
     expect(expectOneLineError(await runCli(['connect', 'localhost:']), 2)).toBe(
       'rocket: "localhost:" has no port after the colon: use localhost:PORT, or localhost for port 8888',
     );
+    expect(expectOneLineError(await runCli(['connect', '[::1]:']), 2)).toBe(
+      'rocket: "[::1]:" has no port after the colon: use [::1]:PORT, or [::1] for port 8888',
+    );
     expect(expectOneLineError(await runCli(['connect', '[::1']), 2)).toBe(
       'rocket: "[::1" is not a host: write an IPv6 address as [::1] or [::1]:8888',
     );

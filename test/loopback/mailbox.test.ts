@@ -343,6 +343,21 @@ describe('a login and what is said after it', () => {
     return watcher;
   }
 
+  it('answers the commands after a login or registration of a client that sent them all and half-closed', async () => {
+    // printf '/nick w1\n/register SECRET\n/who\n' | nc -N: the /who comes while the room is
+    // still looking for letters to hand over, and the client has already sent its FIN.
+    const server = await room();
+    for (const script of ['/nick w1\n/register s3cret\n/who\n', '/login w1 s3cret\n/who\n']) {
+      const client = await LineClient.connect(server.address.port);
+      cleanups.push(() => client.destroy());
+      client.socket.end(script);
+      await client.waitForClose();
+      expect(client.lines.filter((l) => l.startsWith('*** In the room ('))).toEqual([
+        expect.stringMatching(/^\*\*\* In the room \(\d+\): .*w1/),
+      ]);
+    }
+  });
+
   it('holds a plain client’s next lines until the login is decided', async () => {
     const server = await room();
     await georgeRegistered(server);
