@@ -234,6 +234,12 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
   }
 
   private send(datagram: Buffer, done?: () => void): void {
+    // Closed (the room went away, say): its socket would throw, and whoever sent would never
+    // hear that its letter failed; the letter tracker has already told them.
+    if (this.state === 'closed') {
+      done?.();
+      return;
+    }
     this.spoke = true;
     this.inFlightSends += 1;
     this.socket.send(datagram, () => {
@@ -337,7 +343,8 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
       );
       await this.loginDecided;
     }
-    await this.pacer.turn();
+    // A room that went away fails the letters still waiting for their turn at once.
+    await Promise.race([this.pacer.turn(), this.closedPromise]);
     this.counter += 1;
     const id = `${this.idPrefix}-${this.counter.toString(36)}`;
     const stored = this.letters.track(id);
@@ -355,6 +362,10 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
   /** One wait for the room's welcome, however many letters are waiting on it. */
   private rocketReady(): Promise<void> {
     if (this.state === 'rocket') return Promise.resolve();
+    if (this.state === 'closed')
+      return Promise.reject(
+        new RocketError('ROCKET_ERR_PROTOCOL', 'Letter not stored: the conversation has ended'),
+      );
     if (this.state === 'plain') this.upgrade();
     this.ready ??= new Promise((resolve, reject) => {
       const check = (mode: ClientMode): void => {

@@ -146,11 +146,11 @@ async function serveRoom(
       protocol: 'udp',
       address: listener.address,
       ...common,
-      async close(text?: string) {
+      close: closeOnce(async (text?: string) => {
         room.close(text);
         await listener.close();
         await mailroom.close();
-      },
+      }),
     };
   }
   const listener = await listenTcpRoom(
@@ -176,10 +176,19 @@ async function serveRoom(
     protocol: 'tcp',
     address,
     ...common,
-    async close(text?: string) {
+    close: closeOnce(async (text?: string) => {
       room.close(text);
       await listener.close();
       await mailroom.close();
-    },
+    }),
+  };
+}
+
+/** A close that can be called again (by a signal handler and by cleanup, say): once is done. */
+function closeOnce(close: (text?: string) => Promise<void>): (text?: string) => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return (text) => {
+    closing ??= close(text);
+    return closing;
   };
 }

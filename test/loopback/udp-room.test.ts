@@ -244,6 +244,29 @@ describe('UDP room', () => {
     expect(george.lines.join('\n')).not.toMatch(/must not be said|nor this/);
   });
 
+  it('fails every letter once the room has gone, those sent after it too, without a stray error', async () => {
+    const server = await udpRoom();
+    const client = await connectUdpChat({
+      host: '127.0.0.1',
+      port: server.address.port,
+      nick: 'peppa',
+      assumeRocket: true,
+    });
+    cleanups.push(() => client.destroy());
+    await waitUntil(client, 'mode', () => client.mode === 'rocket', 5000, 'the welcome');
+    // More than the room's pace lets out at once: most wait for their turn when it goes.
+    const letters = Array.from({ length: 300 }, (_, i) => client.sendLetter('george', `letter ${i}`));
+    const settled = Promise.allSettled(letters);
+    await server.close();
+    const results = await settled;
+    expect(results.filter((r) => r.status === 'rejected').length).toBeGreaterThan(0);
+    for (const r of results)
+      if (r.status === 'rejected') expect((r.reason as Error).message).toMatch(/^Letter not stored: /);
+    await client.closed;
+    // Sent once the client has closed: rejected at once, not thrown from a closed socket.
+    await expect(client.sendLetter('george', 'four')).rejects.toThrow(/letter/i);
+  });
+
   it('tells a denied address why in one line, not one per datagram', async () => {
     const server = await startRoomServer({
       port: 0,

@@ -48,12 +48,19 @@ Exits 0 only once the room has confirmed every letter stored; 1 if any was refus
       const client = await openRocketWithFlags(flags, { host, port, nick: flags.nick, password });
       try {
         if (password !== undefined) await client.loggedIn();
-        const results = await Promise.allSettled(texts.map((text) => client.sendLetter(flags.to, text)));
+        // Each line as the room confirms it: if the room goes away midway, what was printed
+        // is exactly what is stored.
         let failed: RocketError | undefined;
-        for (const result of results) {
-          if (result.status === 'fulfilled') printStored(result.value, flags.json);
-          else failed ??= result.reason as RocketError;
-        }
+        await Promise.all(
+          texts.map((text) =>
+            client.sendLetter(flags.to, text).then(
+              (stored) => printStored(stored, flags.json),
+              (err: RocketError) => {
+                failed ??= err;
+              },
+            ),
+          ),
+        );
         if (failed) throw failed;
       } finally {
         client.quit();
