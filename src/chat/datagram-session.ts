@@ -33,12 +33,6 @@ const LETTER_WINDOW = 64;
 const PLAIN_LETTER_PAUSE_MS = 10;
 const RECEIPT_WAIT_MS = 500;
 
-/**
- * One UDP peer in a room, known by the address and port its datagrams come from (the
- * tutorial's "meatballs"). A plain peer (nc -u, the tutorial's client) sends text: each
- * datagram ends a message even without a newline. A rocket sends JSON datagrams with ids,
- * which are acknowledged, and retransmissions are recognised and not said twice.
- */
 /** A rocket's requests that wait while its login is decided (acks, receipts and pings do not). */
 const HELD_DURING_LOGIN = new Set<unknown>(['say', 'mail', 'quit']);
 
@@ -53,6 +47,12 @@ function sendAllPacked(): void {
   for (const session of sessions) session.sendPacked();
 }
 
+/**
+ * One UDP peer in a room, known by the address and port its datagrams come from (the
+ * tutorial's "meatballs"). A plain peer (nc -u, the tutorial's client) sends text: each
+ * datagram ends a message even without a newline. A rocket sends JSON datagrams with ids,
+ * which are acknowledged, and retransmissions are recognised and not said twice.
+ */
 export class DatagramSession implements Member {
   nick = '';
   account?: string;

@@ -48,11 +48,6 @@ export interface RoomOptions {
 }
 
 /**
- * A chat room: who is in it, what they may do, and who receives what. It knows nothing
- * of sockets; members are reached through the Member interface, so the same room serves
- * TCP, UDP and the local terminal at once.
- */
-/**
  * A store failure as a peer may read it: where the room keeps its file is the room's
  * business (the room's own log has the full line).
  */
@@ -64,6 +59,11 @@ function digest(secret: string): Buffer {
   return createHash('sha256').update(secret.normalize('NFKC')).digest();
 }
 
+/**
+ * A chat room: who is in it, what they may do, and who receives what. It knows nothing
+ * of sockets; members are reached through the Member interface, so the same room serves
+ * TCP, UDP and the local terminal at once.
+ */
 export class Room {
   readonly name: string;
   /** Everyone who receives broadcasts, joined or still being greeted. */

@@ -334,6 +334,8 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
 
   /** Leaves a letter for `to`; sent again until the room confirms it stored (or refuses it). */
   async sendLetter(to: string, text: string): Promise<StoredEvent> {
+    // After the end the tracker refuses at once, with the reason the conversation ended.
+    if (this.state === 'closed') return this.letters.track(this.idPrefix);
     await this.rocketReady();
     // Signed by the nick we log in to, not by the guest we are until the room decides.
     if (this.awaitingLogin) {
@@ -362,10 +364,6 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
   /** One wait for the room's welcome, however many letters are waiting on it. */
   private rocketReady(): Promise<void> {
     if (this.state === 'rocket') return Promise.resolve();
-    if (this.state === 'closed')
-      return Promise.reject(
-        new RocketError('ROCKET_ERR_PROTOCOL', 'Letter not stored: the conversation has ended'),
-      );
     if (this.state === 'plain') this.upgrade();
     this.ready ??= new Promise((resolve, reject) => {
       const check = (mode: ClientMode): void => {

@@ -152,24 +152,25 @@ export class SqliteStore implements MailStore {
     if (batch.length === 0) return;
     const outcomes: PutOutcome[] = [];
     try {
-      this.checkFileIsOurs();
-      this.db.transaction(() => {
-        for (const { letter, senderKey, recipientKey } of batch) {
-          const { changes } = this.statements.insert.run(
-            letter.id,
-            senderKey,
-            letter.from,
-            recipientKey,
-            letter.to,
-            letter.text,
-            letter.ts,
-          );
-          outcomes.push(changes === 1 ? 'stored' : 'duplicate');
-        }
-      })();
-    } catch (cause) {
-      const error = cause instanceof RocketError ? cause : describeSqliteError(cause, this.location);
-      for (const item of batch) item.reject(error);
+      this.use(() => {
+        this.checkFileIsOurs();
+        this.db.transaction(() => {
+          for (const { letter, senderKey, recipientKey } of batch) {
+            const { changes } = this.statements.insert.run(
+              letter.id,
+              senderKey,
+              letter.from,
+              recipientKey,
+              letter.to,
+              letter.text,
+              letter.ts,
+            );
+            outcomes.push(changes === 1 ? 'stored' : 'duplicate');
+          }
+        })();
+      });
+    } catch (error) {
+      for (const item of batch) item.reject(error as RocketError);
       return;
     }
     for (const [i, item] of batch.entries()) item.resolve(outcomes[i]!);
