@@ -225,8 +225,10 @@ export class DatagramSession implements Member {
           this.waitForDecision();
         } else if (this.room.isJoined(this)) {
           if (nick !== undefined) this.room.input(this, `/nick ${nick}`);
+        } else if (nick === undefined) {
+          this.room.join(this);
         } else {
-          this.room.join(this, nick);
+          this.room.joinAsAsked(this, nick); // refused: joins as the guest if it speaks after all
         }
         // A rocket whose hello nick is refused leaves without a word (UdpChatClient), so what
         // it said before its hello is not said under the guest name it got instead.

@@ -137,6 +137,23 @@ export class Room {
     else this.broadcast({ type: 'join', nick: member.nick, ts: Date.now() }, member);
   }
 
+  /**
+   * Joins a rocket under the nick its hello asked for. A refused nick is said to the member,
+   * who is not announced: rocket connect gives up at once, and the room should not hear a
+   * guest come and go. Returns whether it joined; one that stays after all joins as the
+   * guest when it first speaks, or when its session decides.
+   */
+  joinAsAsked(member: Member, nick: string): boolean {
+    if (!this.attached.has(member) || this.isJoined(member)) return this.isJoined(member);
+    const problem = nick === member.nick ? undefined : this.nickRefusal(nick, member);
+    if (problem) {
+      this.sendTo(member, { type: 'error', code: 'nick', text: `${problem}; you are ${member.nick}` });
+      return false;
+    }
+    this.join(member, nick);
+    return true;
+  }
+
   private addJoined(member: Member): void {
     this.joined.set(nickKey(member.nick), member);
     this.lookalikes.set(nickSkeleton(member.nick), member);
@@ -205,7 +222,9 @@ export class Room {
           this.sendTo(member, { type: 'nick', from: guest, to: member.nick, ts: Date.now() });
         return undefined;
       }
-      this.join(member);
+      // One who leaves before a word (a rocket turned away as the nick it asked for) is not
+      // announced only to be seen off.
+      if (command.name !== 'quit') this.join(member);
     }
     switch (command.name) {
       case 'say':

@@ -167,6 +167,11 @@ export class StreamSession implements Member {
     if (this.mode !== 'rocket') {
       this.writeText(`*** In the room: ${describeMembers(members)}`);
     }
+    this.joinLater();
+  }
+
+  /** A member who has not spoken is announced after a moment: port scanners come and go unheard. */
+  private joinLater(): void {
     this.joinTimer = setTimeout(() => {
       this.joinTimer = undefined; // a fired timer kept per member is 100 bytes times 10,000
       this.room.join(this);
@@ -533,7 +538,8 @@ export class StreamSession implements Member {
         const nick = typeof request.nick === 'string' ? request.nick : undefined;
         const password = typeof request.password === 'string' ? request.password : undefined;
         // With a secret the nick is settled by the login; join as a guest meanwhile, quietly.
-        if (password === undefined || nick === undefined) this.room.join(this, nick);
+        if (nick === undefined) this.room.join(this);
+        else if (password === undefined && !this.room.joinAsAsked(this, nick)) this.joinLater();
         this.room.sendTo(this, {
           type: 'welcome',
           nick: this.nick,

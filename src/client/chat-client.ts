@@ -45,6 +45,8 @@ export interface ChatClientOptions {
 }
 
 const GREETING_BYTES = Buffer.from(GREETING_PREFIX, 'latin1');
+/** How a room's greeting for plain clients lists who is in (stream-session.ts). */
+const MEMBER_LINE_PREFIX = '*** In the room: ';
 /** How long a first line that reads like a refusal waits for the close that would make it one. */
 const REFUSAL_WAIT_MS = 500;
 /** What a rocket TLS room says to a client that spoke plain text to it. */
@@ -75,6 +77,11 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
   private readonly idPrefix = randomBytes(9).toString('base64url');
   private counter = 0;
   private pendingBytes: Buffer = Buffer.alloc(0);
+  /**
+   * The room's "*** In the room: ..." line, which follows its greeting for plain clients, is
+   * still to come: the welcome frame lists the members again, after the nick is settled.
+   */
+  private memberLineDue = false;
   /** In plain mode, until the first bytes show they are not a TLS room's notice. */
   private probingForTlsNotice = true;
   private detectTimer: NodeJS.Timeout | undefined;
@@ -148,6 +155,10 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
       this.lostReason = describeLostPeer(err);
     });
     this.detectTimer = setTimeout(() => this.becomePlain(), options.detectMs ?? 1000);
+  }
+
+  get refusedAtStart(): boolean {
+    return this.gaveUp;
   }
 
   get mode(): ClientMode {
@@ -337,6 +348,7 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
     this.clearDetectTimer();
     // The greeting line is written for plain clients; a rocket hears the welcome frame instead.
     this.setMode('upgrading');
+    this.memberLineDue = true;
     this.socket.write(Buffer.from(`${UPGRADE_REQUEST}\n`, 'latin1'));
     this.writeFrame(helloRequest({ ...this.options, nick: this.nickname }));
     if (rest.length > 0) this.upgrading(rest);
@@ -356,6 +368,10 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
         for (const queuedLine of this.queued.splice(0)) this.send(queuedLine);
         if (bytes.length > 0) this.receiveFrames(bytes);
         return;
+      }
+      if (this.memberLineDue && line.startsWith(MEMBER_LINE_PREFIX)) {
+        this.memberLineDue = false;
+        continue;
       }
       this.emit('event', { type: 'info', text: line.replace(/^\*\*\* /, '') });
     }
@@ -461,7 +477,7 @@ export class ChatClient extends EventEmitter<ClientEvents> implements ChatConnec
 
   private handleFrame(event: ChatEvent | { type: 'pong' }): void {
     // Given up (see giveUp): the room's welcome to the guest we are not staying as is noise.
-    if (this.gaveUp && event.type !== 'bye') return;
+    if (this.gaveUp) return;
     switch (event.type) {
       case 'ack':
         this.unacked.delete(event.id);

@@ -22,6 +22,11 @@ export interface ChatConnection extends EventEmitter<ClientEvents> {
   readonly nick: string | undefined;
   readonly peerLabel: string;
   readonly closed: Promise<CloseInfo>;
+  /**
+   * The room refused who we asked to be (the nick or login we started with): the refusal is
+   * the last event, we leave without a word, and `closed` carries the reason.
+   */
+  readonly refusedAtStart: boolean;
   say(line: string): void;
   /** Leaves a letter in a rocket room; resolves once it is stored. */
   sendLetter(to: string, text: string): Promise<StoredEvent>;

@@ -73,6 +73,8 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
   /** We sent the peer something / the peer sent us something. */
   private spoke = false;
   private heard = false;
+  /** The room refused the nick or login we started with; we are leaving without a word. */
+  private gaveUp = false;
   private readonly letters = new LetterTracker();
   private readonly pacer = new Pacer();
   private ready: Promise<void> | undefined;
@@ -118,6 +120,10 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
       const error = describeConnectError(err, options.host, options.port, 'udp');
       this.end({ reason: error.message, error: true });
     });
+  }
+
+  get refusedAtStart(): boolean {
+    return this.gaveUp;
   }
 
   get mode(): ClientMode {
@@ -498,6 +504,7 @@ export class UdpChatClient extends EventEmitter<ClientEvents> implements ChatCon
 
   /** Ends the session before we said anything, because the room refused who we asked to be. */
   private giveUp(event: ChatEvent, reason: string): void {
+    this.gaveUp = true;
     this.emit('event', event);
     this.outbox.length = 0;
     this.early.length = 0;

@@ -83,6 +83,10 @@ describe('rocket connect to a rocket room', () => {
     const { room, port } = await startRoom(['--nick', 'george', '--json']);
     const peppa = spawnCli(['connect', '127.0.0.1', String(port), '--nick', 'peppa']);
     await peppa.stdout.waitFor(/^\*\*\* You are peppa in /);
+    // Who is in the room is said once, with the nick settled (not also as plain clients hear it).
+    expect(peppa.stdout.text.split('\n').filter((line) => /in the room/i.test(line))).toEqual([
+      expect.stringMatching(/^\*\*\* You are peppa in .+; in the room: george, peppa$/),
+    ]);
     await room.write('hello peppa\n');
     await peppa.stdout.waitFor(/^<george> hello peppa$/);
     await peppa.write('/me waves\n');
@@ -115,6 +119,31 @@ describe('rocket connect turned away or left behind', () => {
     expect(await peppa.waitExit(10_000)).toEqual({ code: 1, signal: null });
     expect(peppa.stderr.text.trim()).toBe('rocket: too many connections from 127.0.0.1 (at most 1)');
     expect(peppa.stdout.text).not.toMatch(/too many/);
+  });
+
+  it('says a refused --nick once, on stderr, and exits 1 without a word in the room', async () => {
+    for (const udp of [false, true]) {
+      const { room, port } = await startRoom(['--no-store', '--nick', 'george', ...(udp ? ['--udp'] : [])]);
+      const peppa = spawnCli([
+        'connect',
+        '127.0.0.1',
+        String(port),
+        '--nick',
+        'George',
+        ...(udp ? ['--udp'] : []),
+      ]);
+      await peppa.write('hello\n');
+      peppa.endInput();
+      expect(await peppa.waitExit(10_000)).toEqual({ code: 1, signal: null });
+      expect(peppa.stderr.text.trim()).toBe(
+        'rocket: Cannot join as George: the nickname George is taken; try another',
+      );
+      expect(peppa.stdout.text).toBe('');
+      // The room's own display: a line typed there now comes after anything the refused one caused.
+      await room.write('/who\n');
+      await room.stdout.waitFor(/^\*\*\* In the room \(1\): george$/);
+      expect(room.stdout.text).not.toMatch(/hello|guest-\d+ (joined|left)/);
+    }
   });
 
   it('exits 1 when the room vanishes without a goodbye (killed)', async () => {

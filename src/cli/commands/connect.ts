@@ -133,6 +133,8 @@ async function runChat(
   let refused = false;
   client.on('event', (event) => {
     if (event.type === 'error' && REFUSALS.has(event.code)) refused = true;
+    // Turned away as who we asked to be: said once, on stderr, as the session ends.
+    if (client.refusedAtStart && !flags.json) return;
     consoleUi.show(event);
   });
   client.on('mode', (mode) => {
