@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { formatHostPort } from '../transport/socket-errors.js';
 import { parsePeerPort } from './options.js';
 
 /** Reads "HOST", "HOST:PORT", "[IPv6]:PORT" or a bare IPv6 address; the port defaults to 8888. */
@@ -35,4 +36,30 @@ function checkedPort(text: string): number {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+}
+
+/** "HOST [PORT]", as nc takes it, or "HOST:PORT" / "[IPv6]:PORT": connect and inbox take both. */
+export function parseTarget(
+  target: string,
+  portArgument: number | undefined,
+): { host: string; port: number } {
+  const named = parseHostPort(target, -1);
+  if (named.port !== -1 && portArgument !== undefined)
+    throw new UsageError(`the port is given twice ("${target}" and ${portArgument}): give it once`);
+  return { host: named.host, port: named.port !== -1 ? named.port : (portArgument ?? 8888) };
+}
+
+/**
+ * `rocket send HOST PORT text`, as connect is typed, would send "PORT text" to port 8888: the
+ * letter's first word must not be a port when the room was named without one.
+ */
+export function checkLetterIsNotAPort(target: string, words: string[]): void {
+  const first = words[0];
+  if (first === undefined || !/^\d{1,5}$/.test(first) || Number(first) < 1 || Number(first) > 65535) return;
+  const named = parseHostPort(target, -1);
+  if (named.port !== -1) return;
+  throw new UsageError(
+    `"${first}" looks like a port: write the room as ${formatHostPort(named.host, Number(first))}` +
+      ' (a letter that starts with a number: quote it whole, e.g. "3 apples", or send it on stdin)',
+  );
 }

@@ -40,6 +40,14 @@ export function parseSeconds(value: string): number {
   return seconds;
 }
 
+/** A time to give up after: 0 would give up before trying. */
+export function parseTimeout(value: string): number {
+  const seconds = parseSeconds(value);
+  if (seconds === 0)
+    throw new InvalidArgumentError('the timeout must be more than 0 seconds, e.g. 10 or 0.5');
+  return seconds;
+}
+
 export function parsePositiveInt(value: string): number {
   if (!/^\d+$/.test(value.trim()) || Number(value) < 1) {
     throw new InvalidArgumentError(`"${value}" is not a positive whole number`);

@@ -1,10 +1,10 @@
 import dgram from 'node:dgram';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { joinNc } from '../helpers/plain-peer.js';
-import { cleanupAll, onCleanup, spawnCli, startRoom, withDeadline } from '../helpers/processes.js';
+import { cleanupAll, onCleanup, runCli, spawnCli, startRoom, withDeadline } from '../helpers/processes.js';
 import { startCli } from '../helpers/spawn-cli.js';
 
 /** `rocket connect` (Peppa's side) against a `rocket listen` room, both the built CLI. */
@@ -93,6 +93,47 @@ describe('rocket connect to a rocket room', () => {
     await room.stdout.waitForJson((e) => e.type === 'message' && e.from === 'peppa' && e.action === true);
     peppa.endInput();
     expect((await peppa.waitExit(10_000)).code).toBe(0);
+  });
+});
+
+describe('letters from the command line, as the README shows them', () => {
+  it('claims a nick with connect, leaves a letter with send, picks it up with inbox HOST PORT', async () => {
+    const { port } = await startRoom(['--no-store']);
+    const dir = mkdtempSync(join(tmpdir(), 'rocket-letters-'));
+    onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+    const secret = join(dir, 'george');
+    writeFileSync(secret, 'mud-puddles\n', { mode: 0o600 });
+    const claim = await runCli([
+      'connect',
+      '127.0.0.1',
+      String(port),
+      '--nick',
+      'george',
+      '--password-file',
+      secret,
+    ]);
+    expect(claim.exit.code).toBe(0);
+    expect(claim.stdout).toMatch(/^\*\*\* george is registered to you now/m);
+
+    const sent = await runCli(['send', `127.0.0.1:${port}`, '--to', 'george', 'Come to the bike shed at 4']);
+    expect(sent.exit.code).toBe(0);
+    expect(sent.stdout).toMatch(/^stored for george \(id \S+\)$/m);
+
+    // inbox takes the port as connect does, after the host as well as after a colon.
+    const inbox = await runCli([
+      'inbox',
+      '127.0.0.1',
+      String(port),
+      '--nick',
+      'george',
+      '--password-file',
+      secret,
+    ]);
+    expect(inbox.exit.code).toBe(0);
+    expect(inbox.stdout).toMatch(
+      /^\[letter from guest-\d+, \d{4}-\d\d-\d\d \d\d:\d\d UTC\] Come to the bike shed at 4$/m,
+    );
+    expect(inbox.stderr.trim()).toBe('rocket: 1 letter(s) picked up');
   });
 });
 

@@ -64,6 +64,45 @@ describe('rocket usage errors (exit 2)', () => {
     expect(expectOneLineError(await runCli(['connect', 'localhost:1', '9000']), 2)).toMatch(/given twice/);
   });
 
+  it('takes no port as the first word of a letter, where connect would take it as the port', async () => {
+    expect(expectOneLineError(await runCli(['send', '127.0.0.1', '9000', '--to', 'x', 'hi']), 2)).toBe(
+      'rocket: "9000" looks like a port: write the room as 127.0.0.1:9000 (a letter that starts with a number: quote it whole, e.g. "3 apples", or send it on stdin)',
+    );
+    expect(expectOneLineError(await runCli(['send', '::1', '9000', '--to', 'x']), 2)).toMatch(
+      /write the room as \[::1\]:9000/,
+    );
+    // With the port named, or the letter quoted whole, a number is the letter's: this one
+    // fails only because nobody listens there.
+    const port = await closedPort();
+    for (const args of [
+      ['send', `127.0.0.1:${port}`, '--to', 'x', '3', 'apples'],
+      ['send', `127.0.0.1:${port}`, '--to', 'x', '3 apples'],
+    ])
+      expect(expectOneLineError(await runCli(args), 1)).toMatch(/nobody is listening/);
+  });
+
+  it('refuses a timeout of 0 seconds, which would give up before trying', async () => {
+    for (const args of [
+      ['connect', '127.0.0.1:1'],
+      ['send', '127.0.0.1:1', '--to', 'x', 'hi'],
+      ['inbox', '127.0.0.1:1', '--nick', 'x'],
+      ['ping', '127.0.0.1', '1'],
+      ['scan', '127.0.0.1', '1'],
+    ])
+      expect(expectOneLineError(await runCli([...args, '--timeout', '0']), 2)).toBe(
+        'rocket: --timeout: the timeout must be more than 0 seconds, e.g. 10 or 0.5',
+      );
+  });
+
+  it('refuses --data-dir where a room keeps nothing in it', async () => {
+    expect(expectOneLineError(await runCli(['listen', '0', '--no-store', '--data-dir', tmpdir()]), 2)).toBe(
+      'rocket: --data-dir and --no-store: letters are kept in memory only, so drop one of them',
+    );
+    expect(expectOneLineError(await runCli(['listen', '0', '--raw', '--data-dir', tmpdir()]), 2)).toBe(
+      'rocket: --data-dir goes with a room or --tls: a raw pipe keeps nothing',
+    );
+  });
+
   it('refuses port 0 and a half-bracketed IPv6 address as the peer to reach', async () => {
     for (const args of [
       ['connect', 'localhost', '0'],

@@ -6,8 +6,8 @@ import { UsageError } from '../../errors.js';
 import { rawConnect, stdoutWaitsForReader } from '../../raw/index.js';
 import { ChatConsole } from '../chat-console.js';
 import { addSharedChatOptions, checkChatFlags, type SharedChatFlags } from '../chat-options.js';
-import { parseHostPort } from '../host-port.js';
-import { parsePeerPort, parseSeconds } from '../options.js';
+import { parseTarget } from '../host-port.js';
+import { parsePeerPort, parseSeconds, parseTimeout } from '../options.js';
 import { readPassword } from '../password.js';
 import { rawAbortSignal } from '../signals.js';
 import { addTlsOptions, checkTlsFlags, clientTlsFromFlags, type TlsFlags } from '../tls-options.js';
@@ -30,7 +30,7 @@ export function registerConnect(program: Command): void {
       'name or address of the other computer, e.g. 192.168.0.100, localhost, [::1] or host:port',
     )
     .argument('[port]', 'its port (default 8888)', parsePeerPort)
-    .option('--timeout <seconds>', 'give up connecting after this long', parseSeconds, 10)
+    .option('--timeout <seconds>', 'give up connecting after this long', parseTimeout, 10)
     .option('-q <seconds>', 'after the end of input, wait this long for replies, then quit', parseSeconds)
     .option('--room-password-file <file>', 'the password of a protected room (or set ROCKET_ROOM_PASSWORD)')
     .option(
@@ -57,7 +57,7 @@ what you type. Type /quit or press Ctrl-D to leave.`,
   );
   addTlsOptions(command, 'connect');
   command.action(async (target: string, portArgument: number | undefined, flags: ConnectFlags) => {
-    const { host, port } = connectTarget(target, portArgument);
+    const { host, port } = parseTarget(target, portArgument);
     const encodings = checkChatFlags(flags);
     checkTlsFlags(flags, 'connect');
     const tls = clientTlsFromFlags(flags);
@@ -151,12 +151,4 @@ async function runChat(
   }
   consoleUi.close();
   return info.error || refused ? 1 : 0;
-}
-
-/** "HOST [PORT]", as nc takes it, or "HOST:PORT" / "[IPv6]:PORT" as send and inbox do. */
-function connectTarget(target: string, portArgument: number | undefined): { host: string; port: number } {
-  const named = parseHostPort(target, -1);
-  if (named.port !== -1 && portArgument !== undefined)
-    throw new UsageError(`the port is given twice ("${target}" and ${portArgument}): give it once`);
-  return { host: named.host, port: named.port !== -1 ? named.port : (portArgument ?? 8888) };
 }

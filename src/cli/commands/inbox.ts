@@ -4,9 +4,9 @@ import { RocketError, UsageError } from '../../errors.js';
 import type { ChatEvent, MessageEvent } from '../../protocol/events.js';
 import { renderEvent } from '../../protocol/render.js';
 import { sanitizeText } from '../../protocol/sanitize.js';
-import { parseHostPort } from '../host-port.js';
+import { parseTarget } from '../host-port.js';
 import { openRocketWithFlags, type RocketConnectionFlags } from '../open-rocket.js';
-import { parseSeconds } from '../options.js';
+import { parsePeerPort, parseTimeout } from '../options.js';
 import { readPassword } from '../password.js';
 import { addTlsOptions } from '../tls-options.js';
 
@@ -20,12 +20,13 @@ export function registerInbox(program: Command): void {
   addTlsOptions(program.command('inbox'), 'connect')
     .description('pick up the letters waiting for you (George at the u-store), then exit')
     .argument('<host[:port]>', 'the room, e.g. localhost or 192.168.0.100:8888')
+    .argument('[port]', 'its port, if not given after a colon (default 8888)', parsePeerPort)
     .requiredOption('--nick <name>', 'your registered nickname')
     .option('--password-file <file>', 'your secret (or set ROCKET_PASSWORD)')
     .option('--room-password-file <file>', 'the password of a protected room (or set ROCKET_ROOM_PASSWORD)')
     .option('--udp', 'over UDP')
     .option('--json', 'print each letter as a {"type":"message",...,"stored":true} line')
-    .option('--timeout <seconds>', 'give up connecting after this long', parseSeconds, 10)
+    .option('--timeout <seconds>', 'give up connecting after this long', parseTimeout, 10)
     .addHelpText(
       'after',
       `
@@ -36,8 +37,8 @@ Examples:
 Letters are printed oldest first with their sender and time, acknowledged, and then gone
 from the room. The first login with a free nickname claims it.`,
     )
-    .action(async (target: string, flags: InboxFlags) => {
-      const { host, port } = parseHostPort(target);
+    .action(async (target: string, portArgument: number | undefined, flags: InboxFlags) => {
+      const { host, port } = parseTarget(target, portArgument);
       const password = readPassword(flags.passwordFile);
       if (password === undefined) {
         throw new UsageError('rocket inbox needs your secret: --password-file FILE or ROCKET_PASSWORD');

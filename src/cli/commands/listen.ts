@@ -127,6 +127,7 @@ In the room type a message and press Enter; /help lists /nick, /who, /msg, /me,
       throw new UsageError('--keep-open goes with --raw (a room always stays open)');
     if (flags.q !== undefined && !flags.raw)
       throw new UsageError('-q goes with --raw (a room stays open until stopped)');
+    checkDataDirIsUsed(flags);
     const protocol = flags.udp ? 'udp' : 'tcp';
     if (flags.raw) {
       const stats = rawListen({
@@ -235,6 +236,14 @@ async function runRoom(
         : 'letters are kept in memory only (--no-store): they are lost when the room stops',
   );
   await new Promise<never>(() => {});
+}
+
+/** --data-dir holds letters and the self-signed TLS certificate: given where it holds neither, it is a mistake. */
+function checkDataDirIsUsed(flags: ListenFlags): void {
+  if (flags.dataDir === undefined || (flags.tls && flags.cert === undefined)) return;
+  if (flags.raw) throw new UsageError('--data-dir goes with a room or --tls: a raw pipe keeps nothing');
+  if (!flags.store)
+    throw new UsageError('--data-dir and --no-store: letters are kept in memory only, so drop one of them');
 }
 
 /**

@@ -1,4 +1,4 @@
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import {
   DEFAULT_PING_PORT,
   type PingProbe,
@@ -8,7 +8,7 @@ import {
   resolveHost,
 } from '../../netutil/index.js';
 import { formatHostPort } from '../../transport/socket-errors.js';
-import { parsePeerPort, parsePositiveInt, parseSeconds } from '../options.js';
+import { parsePeerPort, parsePositiveInt, parseSeconds, parseTimeout } from '../options.js';
 
 interface PingOptions {
   count: number;
@@ -117,12 +117,6 @@ function familyOf(options: PingOptions): 4 | 6 | undefined {
 
 function parseCount(value: string): number {
   return value.trim() === '0' ? Number.POSITIVE_INFINITY : parsePositiveInt(value);
-}
-
-function parseTimeout(value: string): number {
-  const seconds = parseSeconds(value);
-  if (seconds === 0) throw new InvalidArgumentError('the timeout must be more than 0 seconds, e.g. 2 or 0.5');
-  return seconds;
 }
 
 function formatMs(ms: number): string {

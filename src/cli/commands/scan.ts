@@ -7,7 +7,7 @@ import {
   type ScanResult,
   scanPorts,
 } from '../../netutil/index.js';
-import { parsePositiveInt, parseSeconds } from '../options.js';
+import { parsePositiveInt, parseTimeout } from '../options.js';
 
 interface ScanOptions {
   timeout: number;
@@ -87,12 +87,6 @@ Examples:
       );
       process.stdout.write(`${lines.join('\n')}\n`);
     });
-}
-
-function parseTimeout(value: string): number {
-  const seconds = parseSeconds(value);
-  if (seconds === 0) throw new InvalidArgumentError('the timeout must be more than 0 seconds, e.g. 1 or 0.3');
-  return seconds;
 }
 
 function parseConcurrency(value: string): number {

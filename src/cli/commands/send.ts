@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { type RocketError, UsageError } from '../../errors.js';
 import type { StoredEvent } from '../../protocol/events.js';
-import { parseHostPort } from '../host-port.js';
+import { checkLetterIsNotAPort, parseHostPort } from '../host-port.js';
 import { openRocketWithFlags, type RocketConnectionFlags } from '../open-rocket.js';
-import { parseSeconds } from '../options.js';
+import { parseTimeout } from '../options.js';
 import { readPassword } from '../password.js';
 import { readInputLines } from '../read-lines.js';
 import { addTlsOptions } from '../tls-options.js';
@@ -26,7 +26,7 @@ export function registerSend(program: Command): void {
     .option('--room-password-file <file>', 'the password of a protected room (or set ROCKET_ROOM_PASSWORD)')
     .option('--udp', 'over UDP: letters are sent again until the room confirms them')
     .option('--json', 'print one {"type":"stored","id":...} line per letter')
-    .option('--timeout <seconds>', 'give up connecting after this long', parseSeconds, 10)
+    .option('--timeout <seconds>', 'give up connecting after this long', parseTimeout, 10)
     .addHelpText(
       'after',
       `
@@ -38,6 +38,7 @@ Examples:
 Exits 0 only once the room has confirmed every letter stored; 1 if any was refused.`,
     )
     .action(async (target: string, words: string[], flags: SendFlags) => {
+      checkLetterIsNotAPort(target, words);
       const { host, port } = parseHostPort(target);
       const password = flags.nick === undefined ? undefined : readPassword(flags.passwordFile);
       if (flags.passwordFile !== undefined && flags.nick === undefined) {
