@@ -146,7 +146,11 @@ export async function listenUdpRoom(
         socket.send(Buffer.from(`!!! ${crowded}\n`), rinfo.port, rinfo.address);
         return;
       }
-      const roomAddress = `${formatAddress(bound.address)}:${bound.port}`;
+      // A socket bound to every address cannot tell which one a datagram came to (Node has
+      // no IP_PKTINFO): the greeting names the port alone rather than "[::]".
+      const roomAddress = isWildcard(bound.address)
+        ? `port ${bound.port}`
+        : `${formatAddress(bound.address)}:${bound.port}`;
       const added = new DatagramSession(
         room,
         linkTo(rinfo, key),
@@ -206,6 +210,10 @@ export async function listenUdpRoom(
       return new Promise((resolve) => setImmediate(() => socket.close(() => resolve())));
     },
   };
+}
+
+function isWildcard(address: string): boolean {
+  return address === '::' || address === '0.0.0.0';
 }
 
 function formatAddress(address: string): string {

@@ -307,9 +307,15 @@ describe('rocket listen --udp, its own display piped', () => {
       socket.close();
     });
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-    const greeted = new Promise((resolve) => socket.once('message', resolve));
+    const greeted = new Promise<Buffer>((resolve) => socket.once('message', resolve));
     socket.send('hello\n', port, '127.0.0.1');
-    await withDeadline(greeted, 5000, 'the greeting');
+    // On every address, the room cannot tell which one a datagram came to: it names the port.
+    expect((await withDeadline(greeted, 5000, 'the greeting')).toString()).toMatch(
+      new RegExp(`^\\*\\*\\* rocket/1 room \\S+ at port ${port} \\(udp\\)\\. You are guest-\\d+`),
+    );
+    expect(room.stdout.lines).toContain(
+      `*** you are george; the room is on port ${port} of every address of this machine (rocket ip lists them)`,
+    );
     const count = 300;
     for (let i = 0; i < count; i++) socket.send(`line ${i}\n`, port, '127.0.0.1');
     const said = await room.stdout.waitForCount(/^<guest-\d+> line \d+$/, count);

@@ -227,7 +227,11 @@ async function runRoom(
   consoleUi.refreshPrompt();
   process.once('SIGINT', () => void shutdown());
   process.once('SIGTERM', () => void shutdown());
-  consoleUi.note(`you are ${local.nick}; the room is on ${formatHostPort(address.address, address.port)}`);
+  const where =
+    address.address === '::' || address.address === '0.0.0.0'
+      ? `port ${address.port} of every address of this machine (rocket ip lists them)`
+      : formatHostPort(address.address, address.port);
+  consoleUi.note(`you are ${local.nick}; the room is on ${where}`);
   consoleUi.note(
     server.durable
       ? `letters for people who are away are kept in ${server.storeLocation}`
