@@ -113,7 +113,11 @@ describe('letters from the command line, as the README shows them', () => {
       secret,
     ]);
     expect(claim.exit.code).toBe(0);
-    expect(claim.stdout).toMatch(/^\*\*\* george is registered to you now/m);
+    // Not "You are guest-N" first: the guest name lasts only until the login is decided.
+    expect(claim.stdout).toMatch(
+      /^\*\*\* in \S+: .+; logging in as george\n\*\*\* george is registered to you now/m,
+    );
+    expect(claim.stdout).not.toMatch(/guest/);
 
     const sent = await runCli(['send', `127.0.0.1:${port}`, '--to', 'george', 'Come to the bike shed at 4']);
     expect(sent.exit.code).toBe(0);

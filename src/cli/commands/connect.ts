@@ -96,7 +96,7 @@ what you type. Type /quit or press Ctrl-D to leave.`,
           connectTimeoutMs: flags.timeout * 1000,
           tls,
         });
-    const exitCode = await runChat(client, flags, quitAfterEofMs);
+    const exitCode = await runChat(client, flags, quitAfterEofMs, password !== undefined);
     process.exit(exitCode);
   });
 }
@@ -106,6 +106,7 @@ async function runChat(
   client: ChatConnection,
   flags: ConnectFlags,
   quitAfterEofMs: number | undefined,
+  loggingIn: boolean,
 ): Promise<number> {
   let inputEnded = false;
   let leaving = false;
@@ -135,6 +136,12 @@ async function runChat(
     if (event.type === 'error' && REFUSALS.has(event.code)) refused = true;
     // Turned away as who we asked to be: said once, on stderr, as the session ends.
     if (client.refusedAtStart && !flags.json) return;
+    if (event.type === 'welcome' && loggingIn && !flags.json) {
+      // The welcome names the guest we are until the login is decided; the login says who we are.
+      const others = event.members.length > 0 ? event.members.join(', ') : 'nobody else yet';
+      consoleUi.note(`in ${event.room}: ${others}; logging in as ${flags.nick}`);
+      return;
+    }
     consoleUi.show(event);
   });
   client.on('mode', (mode) => {
