@@ -414,7 +414,7 @@ export class DatagramSession implements Member {
     this.send({
       type: 'error',
       code: 'too-long',
-      text: `message of ${length} characters not sent: over UDP the limit is ${MAX_UDP_TEXT_BYTES} bytes; split it, or use TCP`,
+      text: `message of ${length} characters not sent: over UDP the limit is ${MAX_UDP_TEXT_BYTES} bytes as UTF-8, the form the room relays it in; split it, or use TCP`,
     });
   }
 

@@ -2,9 +2,11 @@ import {
   createTextDecoder,
   type EncodingPair,
   encodeText,
+  isKnownEncoding,
   type TextDecoderStream,
   utf8BytesOver,
 } from '../protocol/codec.js';
+import { parseCommand } from '../protocol/commands.js';
 import type { ByeEvent, ChatEvent, ClientRequest, MessageEvent } from '../protocol/events.js';
 import { encodeFrame, FrameDecoder } from '../protocol/frame.js';
 import {
@@ -61,6 +63,8 @@ type Mode = 'detect' | 'plain' | 'rocket' | 'closed';
  * encoding.
  */
 const NO_BYTES = Buffer.alloc(0);
+/** Sought in a plain client's bytes, which read one line at a time when it is there. */
+const ENCODING_COMMAND = Buffer.from('/encoding', 'latin1');
 
 export class StreamSession implements Member {
   nick = '';
@@ -72,6 +76,8 @@ export class StreamSession implements Member {
   private mode: Mode = 'detect';
   private encodings: EncodingPair;
   private textDecoder: TextDecoderStream | undefined;
+  /** Encodings that /encoding lines switched textDecoder to ahead of their turn, oldest first. */
+  private switchedAhead: string[] | undefined;
   private lineSplitter: LineSplitter | undefined;
   private frames: FrameDecoder | undefined;
   private detectBytes: Buffer = NO_BYTES;
@@ -409,9 +415,14 @@ export class StreamSession implements Member {
     if (this.mode === 'rocket') {
       return ROCKET_ENCODING_NOTE;
     }
-    if (this.mode === 'plain') this.flushText(false);
+    if (this.switchedAhead?.[0] === encoding) {
+      // The decoder switched when the line came (receiveText): what came after is in it.
+      this.switchedAhead.shift();
+    } else {
+      if (this.mode === 'plain') this.flushText(false);
+      this.textDecoder = createTextDecoder(encoding);
+    }
     this.encodings = { send: encoding, recv: encoding };
-    this.textDecoder = createTextDecoder(encoding);
     return `the room now reads and writes ${encoding} for you`;
   }
 
@@ -458,14 +469,42 @@ export class StreamSession implements Member {
   }
 
   private receiveText(chunk: Buffer): void {
-    const { lines, overflows } = this.splitter.push(this.decoder.write(chunk));
+    if (chunk.includes(ENCODING_COMMAND) && !this.gated) {
+      // "/encoding gbk" and the GBK text after it can come in one read (a script's two
+      // writes, coalesced): the bytes after that line must be read as GBK, so the chunk
+      // is read a line at a time, and an /encoding line switches the decoder at once.
+      // (Its answer still comes in its turn, after the lines before it.)
+      for (let start = 0; start < chunk.length && this.mode === 'plain'; ) {
+        const newline = chunk.indexOf(0x0a, start);
+        const end = newline === -1 ? chunk.length : newline + 1;
+        this.receiveDecoded(this.decoder.write(chunk.subarray(start, end)), true);
+        start = end;
+      }
+      return;
+    }
+    this.receiveDecoded(this.decoder.write(chunk), false);
+  }
+
+  private receiveDecoded(text: string, switchAhead: boolean): void {
+    const { lines, overflows } = this.splitter.push(text);
     for (const length of overflows) this.refuseLong(length);
     for (const line of lines) {
       if (this.mode !== 'plain') break;
+      if (switchAhead) this.switchDecoderAhead(line);
       this.handleLine(line);
     }
     if (this.mode === 'plain' && this.splitter.pendingText !== '') this.armIdleTimer();
     else this.clearIdleTimer();
+  }
+
+  private switchDecoderAhead(line: string): void {
+    const command = parseCommand(line.charCodeAt(0) === 0xfeff ? line.slice(1) : line);
+    if (command.name !== 'encoding' || command.encoding === undefined || !isKnownEncoding(command.encoding))
+      return;
+    const encoding = command.encoding.trim().toLowerCase();
+    this.textDecoder = createTextDecoder(encoding);
+    this.switchedAhead ??= [];
+    this.switchedAhead.push(encoding);
   }
 
   /** Text that waited without a newline is a message of its own (the tutorial's client). */

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { UsageError } from '../errors.js';
 import { formatHostPort } from '../transport/socket-errors.js';
 import { parsePeerPort } from './options.js';
@@ -27,6 +28,16 @@ export function parseHostPort(value: string, defaultPort = 8888): { host: string
     return { host, port: checkedPort(port) };
   }
   if (value === '') throw new UsageError('a host is needed: use HOST or HOST:PORT, e.g. localhost:8888');
+  if (colons > 1 && isIP(value) === 0) {
+    // "::1:9000": an IPv6 address and a port, written as only brackets can tell apart.
+    const cut = value.lastIndexOf(':');
+    const [address, port] = [value.slice(0, cut), value.slice(cut + 1)];
+    throw new UsageError(
+      isIP(address) === 6 && /^\d+$/.test(port)
+        ? `"${value}" is not an IPv6 address: with a port, write [${address}]:${port}`
+        : `"${value}" is not a host: write an IPv6 address as [::1] or [::1]:8888`,
+    );
+  }
   return { host: value, port: defaultPort };
 }
 
@@ -38,15 +49,16 @@ function checkedPort(text: string): number {
   }
 }
 
-/** "HOST [PORT]", as nc takes it, or "HOST:PORT" / "[IPv6]:PORT": connect and inbox take both. */
+/** "HOST [PORT]", as nc takes it, or "HOST:PORT" / "[IPv6]:PORT": connect, inbox and ping take both. */
 export function parseTarget(
   target: string,
   portArgument: number | undefined,
+  defaultPort = 8888,
 ): { host: string; port: number } {
   const named = parseHostPort(target, -1);
   if (named.port !== -1 && portArgument !== undefined)
     throw new UsageError(`the port is given twice ("${target}" and ${portArgument}): give it once`);
-  return { host: named.host, port: named.port !== -1 ? named.port : (portArgument ?? 8888) };
+  return { host: named.host, port: named.port !== -1 ? named.port : (portArgument ?? defaultPort) };
 }
 
 /**

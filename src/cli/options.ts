@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { UsageError } from '../errors.js';
 
 // Option parsers shared by the subcommands: they reject bad values before any socket opens.
 
@@ -32,10 +33,18 @@ function parsePortFrom(value: string, lowest: number): number {
   return port;
 }
 
+/** The longest a Node.js timer waits (2^31 - 1 ms); past it a timer fires after 1 ms. */
+const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
 export function parseSeconds(value: string): number {
   const seconds = Number(value);
   if (value.trim() === '' || !Number.isFinite(seconds) || seconds < 0) {
     throw new InvalidArgumentError(`"${value}" is not a number of seconds: use e.g. 1 or 0.5`);
+  }
+  if (seconds > MAX_TIMER_SECONDS) {
+    throw new InvalidArgumentError(
+      `${value} seconds is longer than rocket can wait: at most ${MAX_TIMER_SECONDS} (about 24 days)`,
+    );
   }
   return seconds;
 }
@@ -53,4 +62,11 @@ export function parsePositiveInt(value: string): number {
     throw new InvalidArgumentError(`"${value}" is not a positive whole number`);
   }
   return Number(value);
+}
+
+/** The address family -4 or -6 asks for; both at once is a usage error. */
+export function addressFamily(flags: { ipv4?: boolean; ipv6?: boolean }): 4 | 6 | undefined {
+  if (flags.ipv4 && flags.ipv6)
+    throw new UsageError('-4 and -6 together: give one, or neither for the first address the host has');
+  return flags.ipv4 ? 4 : flags.ipv6 ? 6 : undefined;
 }

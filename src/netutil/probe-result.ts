@@ -17,6 +17,11 @@ export interface ProbeResult {
   timeMs?: number;
   /** The errno code behind `unreachable` and `error`, e.g. "EHOSTUNREACH". */
   error?: string;
+  /**
+   * UDP `open` only: what answered was not a rocket's pong (an echo service sends the ping
+   * back, say): something listens on the port, but it is not a rocket room.
+   */
+  foreign?: true;
 }
 
 export interface ProbeOptions {

@@ -20,7 +20,8 @@ interface Pending {
  * same seq (see protocol/udp-wire.ts). The socket is connected, so the kernel reports
  * an ICMP "port unreachable" as ECONNREFUSED and the probe says `closed`, not `timeout`
  * (Linux and Windows do this; some systems stay silent). A plain UDP listener such as
- * `nc -u -l` never answers, so its probes time out. One probe is in flight at a time.
+ * `nc -u -l` never answers, so its probes time out; one that answers something other than
+ * a pong (an echo service) is a reply marked `foreign`. One probe is in flight at a time.
  *
  * @example
  * const pinger = await UdpPinger.open('127.0.0.1', 8888);
@@ -97,9 +98,15 @@ export class UdpPinger {
 
   #onMessage(datagram: Buffer): void {
     const pending = this.#pending;
+    if (!pending) return;
     const message = decodeDatagram(datagram);
-    // Late pongs of earlier, timed-out probes and anything that is not a pong are ignored.
-    if (!pending || message?.type !== 'pong' || message.seq !== pending.seq) return;
+    if (message?.type !== 'pong') {
+      // Not a rocket, but something listens and answered (an echo service, say).
+      pending.finish({ state: 'open', timeMs: millisecondsSince(pending.start), foreign: true });
+      return;
+    }
+    // A late pong of an earlier, timed-out probe is not this probe's answer.
+    if (message.seq !== pending.seq) return;
     pending.finish({ state: 'open', timeMs: millisecondsSince(pending.start) });
   }
 

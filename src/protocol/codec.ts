@@ -11,13 +11,24 @@ export const DEFAULT_ENCODING = 'utf-8';
 
 const EXAMPLE_ENCODINGS = ['utf-8', 'gbk', 'gb18030', 'big5', 'shift_jis', 'euc-kr', 'latin1', 'utf-16le'];
 
+/**
+ * iconv-lite also knows Node's base64 and hex, which turn bytes into digits rather than
+ * text into bytes: a client set to one of them gets digits back, and even its next
+ * /encoding line would be read as digits.
+ */
+function isTextEncoding(normalized: string): boolean {
+  if (normalized === '' || !iconv.encodingExists(normalized)) return false;
+  const internal = (iconv.getCodec(normalized) as { enc?: string }).enc;
+  return internal !== 'base64' && internal !== 'hex';
+}
+
 /** Returns the encoding name as given (lower-cased) or throws a usage error naming valid ones. */
 export function checkEncoding(name: string): string {
   const normalized = name.trim().toLowerCase();
-  if (normalized === '' || !iconv.encodingExists(normalized)) {
+  if (!isTextEncoding(normalized)) {
     throw new UsageError(
       // Caret notation: the name may come from a peer, and its escape codes must not reach a terminal.
-      `Unknown encoding "${sanitizeText(name)}": use one that iconv-lite knows, such as ${EXAMPLE_ENCODINGS.join(', ')}`,
+      `Unknown encoding "${sanitizeText(name)}": use a text encoding that iconv-lite knows, such as ${EXAMPLE_ENCODINGS.join(', ')}`,
       'ROCKET_ERR_ENCODING',
     );
   }
@@ -25,7 +36,7 @@ export function checkEncoding(name: string): string {
 }
 
 export function isKnownEncoding(name: string): boolean {
-  return name.trim() !== '' && iconv.encodingExists(name.trim().toLowerCase());
+  return isTextEncoding(name.trim().toLowerCase());
 }
 
 const UTF8_NAMES = new Set(['utf-8', 'utf8']);

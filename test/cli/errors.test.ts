@@ -81,6 +81,36 @@ describe('rocket usage errors (exit 2)', () => {
       expect(expectOneLineError(await runCli(args), 1)).toMatch(/nobody is listening/);
   });
 
+  it('refuses a time longer than a timer can wait (past it, Node fires after 1 ms)', async () => {
+    for (const args of [
+      ['connect', '127.0.0.1:1', '--timeout', '2147484'],
+      ['connect', '127.0.0.1:1', '-q', '3000000'],
+      ['ping', '127.0.0.1', '1', '-i', '3000000'],
+      ['scan', '127.0.0.1', '1', '--timeout', '3000000'],
+      ['listen', '0', '--idle-timeout', '3000000'],
+    ])
+      expect(expectOneLineError(await runCli(args), 2)).toMatch(
+        /^rocket: (--timeout|-q|--interval|--idle-timeout): \d+ seconds is longer than rocket can wait: at most 2147483 \(about 24 days\)$/,
+      );
+  });
+
+  it('shows how to write an IPv6 address with a port, and refuses -4 with -6', async () => {
+    // (::1:9000 would be an address: 9000 is a group of four hex digits.)
+    expect(expectOneLineError(await runCli(['connect', '::1:47101']), 2)).toBe(
+      'rocket: "::1:47101" is not an IPv6 address: with a port, write [::1]:47101',
+    );
+    expect(expectOneLineError(await runCli(['ping', 'a:b:c']), 2)).toBe(
+      'rocket: "a:b:c" is not a host: write an IPv6 address as [::1] or [::1]:8888',
+    );
+    for (const command of [
+      ['ping', '127.0.0.1'],
+      ['scan', '127.0.0.1', '1'],
+    ])
+      expect(expectOneLineError(await runCli([...command, '-4', '-6']), 2)).toBe(
+        'rocket: -4 and -6 together: give one, or neither for the first address the host has',
+      );
+  });
+
   it('refuses a timeout of 0 seconds, which would give up before trying', async () => {
     for (const args of [
       ['connect', '127.0.0.1:1'],

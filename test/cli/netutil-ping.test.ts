@@ -1,3 +1,4 @@
+import dgram from 'node:dgram';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { assertCliBuilt, spawnCli, startCli, stopAllClis } from '../helpers/spawn-cli.js';
 import {
@@ -35,6 +36,17 @@ describe('rocket ping (tcp)', () => {
     expect(r.stdout).toContain('3 probes sent, 3 answered (3 connected), 0% loss');
     expect(r.stdout).toMatch(/^rtt min\/avg\/max\/mdev = [\d.]+\/[\d.]+\/[\d.]+\/[\d.]+ ms$/m);
     expect(r.stderr).toBe('');
+  });
+
+  it('takes HOST:PORT and [IPv6]:PORT as connect does', async () => {
+    const server = await track(listenTcp());
+    const r = await spawnCli(['ping', `127.0.0.1:${server.port}`, '-c', '1']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      new RegExp(`^connected to 127\\.0\\.0\\.1:${server.port} \\(tcp\\): seq=1 `, 'm'),
+    );
+    const v6 = await spawnCli(['ping', `[::1]:${await closedTcpPort()}`, '-c', '1']);
+    expect(v6.stdout).toMatch(/^\[::1\]:\d+ \(tcp\): seq=1 host is up, port closed/m);
   });
 
   it('says host up, port closed for a closed port, and exits 1', async () => {
@@ -123,6 +135,22 @@ describe('rocket ping --udp', () => {
     );
     expect(r.stdout).toContain('2 probes sent, 2 answered (2 replied), 0% loss');
     expect(responder.pings()).toBe(2);
+  });
+
+  it('says that a UDP service answering something else (an echo server) is not a rocket room', async () => {
+    // An echo service, like the tutorial's UDP server: it sends every datagram back.
+    const echo = dgram.createSocket('udp4');
+    echo.on('message', (datagram, peer) => echo.send(datagram, peer.port, peer.address));
+    await new Promise<void>((resolve) => echo.bind(0, '127.0.0.1', resolve));
+    opened.push({ port: echo.address().port, close: () => new Promise<void>((r) => echo.close(() => r())) });
+    const r = await spawnCli(['ping', '127.0.0.1', String(echo.address().port), '--udp', '-c', '1']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^reply from 127\\.0\\.0\\.1:${echo.address().port} \\(udp\\): seq=1, not from a rocket room \\(no pong\\) time=`,
+        'm',
+      ),
+    );
   });
 
   it('times out against a UDP socket that never answers, and exits 1', async () => {

@@ -142,3 +142,23 @@ describe("the tutorial's UDP programs and nc -u", () => {
     expect(george.stdout.matching(/^received /)).toHaveLength(1);
   });
 });
+
+describe('a Python client that encodes each line with str.encode("utf-16")', () => {
+  it('is read as UTF-16 right after its /encoding line, without the BOM before every line', async () => {
+    const { room, port } = await startRoom(['--no-store', '--json']);
+    // Each encode() call starts with a BOM: mid-stream too, where no decoder strips it. One
+    // write: the bytes after "/encoding utf-16" come in the same read, and are UTF-16 too.
+    const script = [
+      'import socket, sys',
+      's = socket.create_connection(("127.0.0.1", int(sys.argv[1])))',
+      's.sendall(b"/encoding utf-16\\n" + "/nick bom16\\n".encode("utf-16") + "hello George 你好\\n".encode("utf-16"))',
+      'print("sent", flush=True)',
+      'sys.stdin.read()',
+    ].join('\n');
+    const peppa = spawnPeer('python3', ['-c', script, String(port)]);
+    await peppa.stdout.waitFor(/^sent$/);
+    const said = await room.stdout.waitForJson((e) => e.type === 'message');
+    expect(said).toMatchObject({ from: 'bom16', text: 'hello George 你好' });
+    peppa.endInput();
+  });
+});

@@ -8,7 +8,8 @@ import {
   resolveHost,
 } from '../../netutil/index.js';
 import { formatHostPort } from '../../transport/socket-errors.js';
-import { parsePeerPort, parsePositiveInt, parseSeconds, parseTimeout } from '../options.js';
+import { parseTarget } from '../host-port.js';
+import { addressFamily, parsePeerPort, parsePositiveInt, parseSeconds, parseTimeout } from '../options.js';
 
 interface PingOptions {
   count: number;
@@ -24,7 +25,7 @@ export function registerPing(program: Command): void {
   program
     .command('ping')
     .description('time TCP handshakes (or UDP pings to a rocket) to a host and port')
-    .argument('<host>', 'name or IP address')
+    .argument('<host>', 'name or IP address (or HOST:PORT)')
     .argument('[port]', `port to probe (default ${DEFAULT_PING_PORT})`, parsePeerPort)
     .option('-c, --count <n>', 'probes to send; 0 = until Ctrl-C', parseCount, 4)
     .option('-i, --interval <seconds>', 'time between probes', parseSeconds, 1)
@@ -40,7 +41,8 @@ Each probe opens a TCP connection and times the handshake, then closes it withou
 sending anything; no ICMP and no administrator rights needed. A refused connection
 means the host is up but nothing listens on the port: it counts as an answer
 ("host is up, port closed"). With --udp, rocket sends a ping datagram that a rocket
-UDP listener answers; other UDP services stay silent, so their probes time out.
+UDP listener answers with a pong; another UDP service that answers (an echo service) is a
+reply "not from a rocket room", and one that stays silent makes the probe time out.
 Ctrl-C stops early and prints the summary.
 
 Exit status: 0 if at least one probe reached a listener (connected, or a UDP reply),
@@ -54,10 +56,10 @@ Examples:
   rocket ping localhost -4 -c 0
   rocket ping localhost 8888 -6 --json`,
     )
-    .action(async (host: string, port: number | undefined, options: PingOptions) => {
+    .action(async (hostArgument: string, portArgument: number | undefined, options: PingOptions) => {
       const protocol = options.udp ? 'udp' : 'tcp';
-      const target = await resolveHost(host, familyOf(options));
-      const probePort = port ?? DEFAULT_PING_PORT;
+      const { host, port: probePort } = parseTarget(hostArgument, portArgument, DEFAULT_PING_PORT);
+      const target = await resolveHost(host, addressFamily(options));
       if (!options.json) {
         const shown = target.host === target.address ? target.address : `${target.host} (${target.address})`;
         process.stdout.write(`PING ${shown} port ${probePort} (${protocol})\n`);
@@ -109,12 +111,6 @@ Examples:
     });
 }
 
-function familyOf(options: PingOptions): 4 | 6 | undefined {
-  if (options.ipv4 && !options.ipv6) return 4;
-  if (options.ipv6 && !options.ipv4) return 6;
-  return undefined;
-}
-
 function parseCount(value: string): number {
   return value.trim() === '0' ? Number.POSITIVE_INFINITY : parsePositiveInt(value);
 }
@@ -128,6 +124,8 @@ function formatProbe(probe: PingProbe, timeoutSeconds: number): string {
   const time = probe.timeMs === undefined ? '' : ` time=${formatMs(probe.timeMs)} ms`;
   switch (probe.state) {
     case 'open':
+      if (probe.foreign)
+        return `reply from ${where}: seq=${probe.seq}, not from a rocket room (no pong)${time}`;
       return `${probe.protocol === 'tcp' ? 'connected to' : 'reply from'} ${where}: seq=${probe.seq}${time}`;
     case 'closed': {
       const why = probe.protocol === 'tcp' ? 'connection refused' : 'ICMP port unreachable';

@@ -7,7 +7,7 @@ import {
   type ScanResult,
   scanPorts,
 } from '../../netutil/index.js';
-import { parsePositiveInt, parseTimeout } from '../options.js';
+import { addressFamily, parsePositiveInt, parseTimeout } from '../options.js';
 
 interface ScanOptions {
   timeout: number;
@@ -53,8 +53,7 @@ Examples:
     .action(async (host: string, spec: string, options: ScanOptions) => {
       // Both arguments are checked before any packet is sent.
       const ports = parsePortList(spec);
-      const family = options.ipv4 && !options.ipv6 ? 4 : options.ipv6 && !options.ipv4 ? 6 : undefined;
-      const target = await resolveHost(host, family);
+      const target = await resolveHost(host, addressFamily(options));
       const started = performance.now();
       const results = await scanPorts(target.address, ports, {
         timeoutMs: options.timeout * 1000,

@@ -156,31 +156,49 @@ describe('pingHost over UDP', () => {
     },
   );
 
-  it('ignores pongs for another seq and datagrams that are not rocket pongs', async () => {
-    // A peer that answers every ping wrongly: a pong for another seq, a plain-text line, a ping.
+  /** A UDP peer that answers every ping with `answers(ping)`; returns its port. */
+  async function answeringPeer(answers: (ping: Record<string, unknown>) => (Buffer | string)[]) {
     const peer = dgram.createSocket('udp4');
-    let answered = 0;
     peer.on('message', (datagram, rinfo) => {
       const ping = decodeDatagram(datagram);
       if (ping?.type !== 'ping') return;
-      peer.send(
-        encodeDatagram({ type: 'pong', seq: Number(ping.seq) + 100, ts: ping.ts }),
-        rinfo.port,
-        rinfo.address,
-      );
-      peer.send('hello\n', rinfo.port, rinfo.address);
-      peer.send(encodeDatagram({ type: 'ping', seq: ping.seq, ts: ping.ts }), rinfo.port, rinfo.address);
-      answered++;
+      for (const answer of answers(ping)) peer.send(answer, rinfo.port, rinfo.address);
     });
     await new Promise<void>((resolve) => peer.bind(0, '127.0.0.1', resolve));
-    const pinger = await UdpPinger.open('127.0.0.1', peer.address().port);
+    return {
+      port: peer.address().port,
+      close: () => new Promise<void>((resolve) => peer.close(() => resolve())),
+    };
+  }
+
+  it('ignores a pong for another seq (a late answer to an earlier probe)', async () => {
+    const peer = await answeringPeer((ping) => [
+      encodeDatagram({ type: 'pong', seq: Number(ping.seq) + 100, ts: ping.ts }),
+    ]);
+    const pinger = await UdpPinger.open('127.0.0.1', peer.port);
     try {
-      const result = await pinger.probe(1, { timeoutMs: 200 });
-      expect(result.state).toBe('timeout');
-      expect(answered).toBe(1);
+      expect((await pinger.probe(1, { timeoutMs: 200 })).state).toBe('timeout');
     } finally {
       await pinger.close();
-      await new Promise<void>((resolve) => peer.close(resolve));
+      await peer.close();
+    }
+  });
+
+  it('takes any other answer (text, its own ping back) as a listener that is not a rocket', async () => {
+    for (const answer of [
+      (): string => 'hello\n',
+      (ping: Record<string, unknown>) => encodeDatagram({ type: 'ping', seq: ping.seq, ts: ping.ts }),
+    ]) {
+      const peer = await answeringPeer((ping) => [answer(ping)]);
+      const pinger = await UdpPinger.open('127.0.0.1', peer.port);
+      try {
+        const result = await pinger.probe(1, { timeoutMs: 2000 });
+        expect(result).toMatchObject({ state: 'open', foreign: true });
+        expect(result.timeMs).toBeGreaterThan(0);
+      } finally {
+        await pinger.close();
+        await peer.close();
+      }
     }
   });
 });

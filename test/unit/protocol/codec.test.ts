@@ -59,6 +59,15 @@ describe('codec', () => {
     }
   });
 
+  it('refuses base64 and hex, which iconv-lite knows but which are not text encodings', () => {
+    for (const name of ['base64', 'hex', 'HEX'])
+      expect(() => checkEncoding(name)).toThrow(
+        new RegExp(`Unknown encoding "${name}": use a text encoding`),
+      );
+    expect(checkEncoding('latin1')).toBe('latin1');
+    expect(checkEncoding('UTF-16')).toBe('utf-16');
+  });
+
   it('resolves separate send and receive encodings', () => {
     expect(resolveEncodings({ recvEncoding: 'gbk' })).toEqual({ send: 'utf-8', recv: 'gbk' });
     expect(resolveEncodings({ encoding: 'BIG5', sendEncoding: 'utf8' })).toEqual({
