@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { UsageError } from '../errors.js';
+import { lookupService, suggestServiceNames } from '../netutil/services.js';
 
 // Option parsers shared by the subcommands: they reject bad values before any socket opens.
 
@@ -8,8 +9,19 @@ export function parsePort(value: string): number {
   return parsePortFrom(value, 0);
 }
 
-/** A port to reach (connect, send, ping): 0 is nobody's. */
+/** A port to reach (connect, send, ping), or a service name as nc takes it ("ssh"): 0 is nobody's. */
 export function parsePeerPort(value: string): number {
+  if (/^[a-z][\w+.-]*$/i.test(value.trim())) {
+    const service = lookupService(value);
+    // A name registered for UDP alone (a few are) still names its port.
+    const port = service?.tcp[0] ?? service?.udp[0];
+    if (port !== undefined) return port;
+    const like = suggestServiceNames(value, 1)[0];
+    throw new InvalidArgumentError(
+      `"${value}" is neither a port number nor a service name: use e.g. 8888 or ssh` +
+        (like === undefined ? '' : ` (did you mean ${like}?)`),
+    );
+  }
   const port = parsePortFrom(value, 1);
   if (port === 0)
     throw new InvalidArgumentError(

@@ -94,6 +94,18 @@ describe('rocket usage errors (exit 2)', () => {
       );
   });
 
+  it('takes a service name for a port, as nc does, and suggests one for a typo', async () => {
+    expect(expectOneLineError(await runCli(['ping', '127.0.0.1', 'sshh']), 2)).toBe(
+      'rocket: "sshh" is neither a port number nor a service name: use e.g. 8888 or ssh (did you mean ssh?)',
+    );
+    // Known names become their registered port; nothing listens on 22 here, or if it does,
+    // the probe says so: either way the line names port 22.
+    const ssh = await runCli(['ping', '127.0.0.1', 'ssh', '-c', '1', '--timeout', '1']);
+    expect(ssh.stdout.split('\n')[0]).toBe('PING 127.0.0.1 port 22 (tcp)');
+    const http = await runCli(['ping', '127.0.0.1:http', '-c', '1', '--timeout', '1']);
+    expect(http.stdout.split('\n')[0]).toBe('PING 127.0.0.1 port 80 (tcp)');
+  });
+
   it('shows how to write an IPv6 address with a port, and refuses -4 with -6', async () => {
     // (::1:9000 would be an address: 9000 is a group of four hex digits.)
     expect(expectOneLineError(await runCli(['connect', '::1:47101']), 2)).toBe(
