@@ -4,7 +4,7 @@ import { adoptWithReadBuffer, ReadBufferLender } from '../transport/read-buffer.
 import { type RelayEnd, relaySocket } from '../transport/relay.js';
 import { formatHostPort } from '../transport/socket-errors.js';
 import { listenTcp } from '../transport/tcp.js';
-import { listenTls } from '../transport/tls.js';
+import { listenTls, RAW_PLAIN_CLIENT_NOTICE } from '../transport/tls.js';
 import { peerOf, RawSession } from './session.js';
 import { canReuseReadBuffer, openRawIo, type RawIo, SOCKET_READ_BYTES } from './stdio.js';
 import type { RawListenOptions, RawStats } from './types.js';
@@ -61,7 +61,10 @@ export async function rawListen(options: RawListenOptions): Promise<RawStats> {
   };
   const onConnection = (socket: net.Socket): void => listener.accept(socket);
   const server = options.tls
-    ? await listenTls({ ...bind, tls: options.tls }, onConnection)
+    ? await listenTls(
+        { ...bind, tls: { plainClientNotice: RAW_PLAIN_CLIENT_NOTICE, ...options.tls } },
+        onConnection,
+      )
     : await listenTcp(bind, onConnection);
   const listener = new TcpRawListener(server, options, openRawIo(options));
   const address = server.address() as net.AddressInfo;

@@ -14,6 +14,8 @@ export const DEFAULT_TLS_MIN_VERSION: TlsVersion = 'TLSv1.3';
 
 /** What a plain client that reaches a TLS port reads before the connection closes. */
 export const PLAIN_CLIENT_NOTICE = 'rocket: this port speaks TLS; use rocket connect --tls\n';
+/** The notice of a raw TLS pipe (rocket listen --raw --tls), which a chat client cannot use. */
+export const RAW_PLAIN_CLIENT_NOTICE = 'rocket: this port speaks TLS; use rocket connect --raw --tls\n';
 
 /** Every TLS record starts with its content type; a client's first record is a handshake (22). */
 const TLS_HANDSHAKE_RECORD = 0x16;
@@ -42,6 +44,8 @@ export interface TlsServerOptions {
   helloTimeoutMs?: number;
   /** A handshake not done in this long is dropped. Default 10 s. */
   handshakeTimeoutMs?: number;
+  /** What a plain client is told before it is closed; default {@link PLAIN_CLIENT_NOTICE}. */
+  plainClientNotice?: string;
 }
 
 export interface TlsListenOptions extends TcpListenOptions {
@@ -117,7 +121,7 @@ export async function listenTls(
       raw.on('data', () => {});
       raw.on('end', () => raw.destroy());
       setTimeout(() => raw.destroy(), 2000).unref();
-      raw.end(PLAIN_CLIENT_NOTICE);
+      raw.end(options.tls.plainClientNotice ?? PLAIN_CLIENT_NOTICE);
     };
     const helloTimer = setTimeout(() => {
       raw.off('data', onFirstChunk);

@@ -159,6 +159,26 @@ describe('rocket listen --tls / connect --tls', () => {
     expect(room.stdout.json().filter((e) => e.type === 'message')).toHaveLength(1);
   });
 
+  it('tells nc on a raw TLS pipe to use --raw --tls, which a chat client could not', async () => {
+    const receiver = spawnCli([
+      'listen',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--raw',
+      '--tls',
+      '--keep-open',
+      '--data-dir',
+      temp(),
+    ]);
+    const port = Number(LISTENING.exec(await receiver.stderr.waitFor(LISTENING))![1]);
+    const nc = spawnPeer('nc', ['127.0.0.1', String(port)], { name: 'nc' });
+    await nc.write('hello\n');
+    await nc.stdout.waitFor(/^rocket: this port speaks TLS; use rocket connect --raw --tls$/);
+    nc.endInput();
+    await nc.waitExit(5000);
+  });
+
   it('moves a file exactly in raw mode over TLS', async () => {
     const payload = randomBytes(2 * 1024 * 1024 + 3);
     const receiver = spawnCli(['listen', '0', '--host', '127.0.0.1', '--raw', '--tls', '--data-dir', temp()]);
