@@ -136,6 +136,12 @@ describe('rocket usage errors (exit 2)', () => {
       );
   });
 
+  it('refuses --keep-open over UDP, where a raw pipe hears every sender anyway', async () => {
+    expect(expectOneLineError(await runCli(['listen', '0', '--raw', '--udp', '--keep-open']), 2)).toBe(
+      'rocket: --keep-open is for TCP: a UDP pipe hears every sender already, one after another',
+    );
+  });
+
   it('refuses --data-dir where a room keeps nothing in it', async () => {
     expect(expectOneLineError(await runCli(['listen', '0', '--no-store', '--data-dir', tmpdir()]), 2)).toBe(
       'rocket: --data-dir and --no-store: letters are kept in memory only, so drop one of them',
