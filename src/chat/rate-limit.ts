@@ -49,6 +49,8 @@ export class FloodGuard {
   private readonly messages: TokenBucket;
   private readonly bytes: TokenBucket;
   private throttledSince: number | undefined;
+  /** When the last hold ends (or ended). */
+  private heldUntil = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly limits: RateLimits,
@@ -58,20 +60,25 @@ export class FloodGuard {
     this.bytes = new TokenBucket(limits.bytesPerSecond, limits.bytesPerSecond * 2, now);
   }
 
-  /** Accounts for what arrived; says how long to hold the peer back, if at all. */
+  /**
+   * Accounts for what arrived; says how long to hold the peer back, if at all. Only a break
+   * of BREAK_MS after a hold ends the count towards `floodMs`: a TCP peer is read again the
+   * moment its queue empties, so its next chunk always fits the byte budget, and counting
+   * that as a break let a peer with lines over about 66 bytes flood for ever (a chunk
+   * holds under 10 s of its lines, and each chunk started the count again).
+   */
   account(messages: number, bytes: number, now = Date.now()): Throttle {
     const wait = Math.max(this.messages.spend(messages, now), this.bytes.spend(bytes, now));
     if (wait === 0) {
-      this.throttledSince = undefined;
+      if (now - this.heldUntil >= BREAK_MS) this.throttledSince = undefined;
       return { wait: 0 };
     }
     this.throttledSince ??= now;
+    this.heldUntil = now + wait;
     if (now - this.throttledSince + wait > this.limits.floodMs) return { disconnect: true };
     return { wait };
   }
-
-  /** True once the peer has been held back at least once since it last behaved. */
-  get isThrottled(): boolean {
-    return this.throttledSince !== undefined;
-  }
 }
+
+/** How long a held-back peer must go without being held back before it counts as having stopped. */
+const BREAK_MS = 1000;

@@ -76,6 +76,36 @@ describe.skipIf(process.platform !== 'linux')('a room under attack (real process
     await stillServes(port, 'line');
   }, 40_000);
 
+  it('disconnects a client that floods lines of 200 bytes for 10 s, as it does one of short lines', async () => {
+    // A 64 KiB chunk of such lines is 3 s of them at 100 a second: the flood count must run
+    // on across chunks (it started again with each one, so the flood was never cut off).
+    const { port } = await startRoom();
+    const flooder = await LineClient.connect(port);
+    const lines = Buffer.from(`${'x'.repeat(199)}\n`.repeat(200));
+    const started = Date.now();
+    // Bounded: 30 s at most; the room should hang up after about 10.
+    while (
+      !flooder.closed &&
+      Date.now() - started < 30_000 &&
+      !flooder.lines.some((l) => /flooding/.test(l))
+    ) {
+      if (!flooder.socket.write(lines))
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            clearTimeout(timer);
+            flooder.socket.off('drain', done).off('close', done).off('lines', done);
+            resolve();
+          };
+          const timer = setTimeout(done, 1000); // the deadline is checked at least once a second
+          flooder.socket.on('drain', done).on('close', done).on('lines', done);
+        });
+    }
+    await flooder.waitForLine(/disconnected for flooding/, 1000);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    flooder.destroy();
+    await stillServes(port, 'long');
+  }, 40_000);
+
   it('survives random bytes on its TCP and UDP ports', async () => {
     const tcp = await startRoom();
     const garbage = Array.from({ length: 20 }, () =>

@@ -126,7 +126,9 @@ In the room type a message and press Enter; /help lists /nick, /who, /msg, /me,
     if (flags.keepOpen && !flags.raw)
       throw new UsageError('--keep-open goes with --raw (a room always stays open)');
     if (flags.keepOpen && flags.udp)
-      throw new UsageError('--keep-open is for TCP: a UDP pipe hears every sender already, one after another');
+      throw new UsageError(
+        '--keep-open is for TCP: a UDP pipe hears every sender already, one after another',
+      );
     if (flags.q !== undefined && !flags.raw)
       throw new UsageError('-q goes with --raw (a room stays open until stopped)');
     checkDataDirIsUsed(flags);
