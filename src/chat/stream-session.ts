@@ -636,6 +636,16 @@ export class StreamSession implements Member {
     });
   }
 
+  /** Output written to this member that it has not read yet (see OutputBudget). */
+  get queuedOutputBytes(): number {
+    return this.mode === 'closed' ? 0 : this.link.queuedBytes;
+  }
+
+  /** The room has too much output waiting and this member is furthest behind. */
+  dropAsTooFarBehind(): void {
+    if (this.mode !== 'closed') this.dropSlowReader();
+  }
+
   private dropSlowReader(): void {
     this.room.leave(this, 'too far behind: not reading');
     this.finish();

@@ -48,6 +48,11 @@ export interface RoomServerOptions {
   /** TCP: a connection that sends nothing for this long is closed (ms); 0 never. Default 30 min. */
   idleTimeoutMs?: number;
   /**
+   * TCP: all the output the room may hold for its members; past it, those furthest behind
+   * are dropped. Default 256 MiB.
+   */
+  outputBudgetBytes?: number;
+  /**
    * Serve the room over TLS (TCP only: nothing over UDP is encrypted). The certificate comes
    * from e.g. `loadServerCertificate`; plain clients are told this port speaks TLS.
    */
@@ -163,7 +168,11 @@ async function serveRoom(
       maxQueuedBytes: options.maxQueuedBytes,
       rateLimits,
     },
-    { admission, idleTimeoutMs: options.idleTimeoutMs ?? 30 * 60_000 },
+    {
+      admission,
+      idleTimeoutMs: options.idleTimeoutMs ?? 30 * 60_000,
+      outputBudgetBytes: options.outputBudgetBytes,
+    },
     options.tls,
   );
   const bound = listener.server.address();

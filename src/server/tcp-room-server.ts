@@ -6,6 +6,7 @@ import { listenTcp } from '../transport/tcp.js';
 import { createTcpLink, LinkGroup } from '../transport/tcp-link.js';
 import { listenTls, type TlsServerOptions } from '../transport/tls.js';
 import { Admission } from './admission.js';
+import { OutputBudget } from './output-budget.js';
 
 export type TcpSessionOptions = Omit<StreamSessionOptions, 'roomAddress'>;
 
@@ -14,6 +15,8 @@ export interface TcpRoomLimits {
   admission?: Admission;
   /** A connection that sends nothing for this long is closed; 0 never. */
   idleTimeoutMs?: number;
+  /** All output the room may hold for its members (see OutputBudget). */
+  outputBudgetBytes?: number;
 }
 
 export interface TcpRoomListener {
@@ -35,6 +38,9 @@ export async function listenTcpRoom(
   // One room, one backpressure group: a slow reader here never holds back another room.
   const links = new LinkGroup();
   const sockets = new Set<Socket>();
+  const sessions = new Set<StreamSession>();
+  const budget = new OutputBudget(() => sessions, limits.outputBudgetBytes);
+  budget.start();
   // The address's slot is free once the session is over, which can be after the socket
   // closed: lines the peer sent before it went are still said at the room's pace.
   const releaseSlot = (session: StreamSession): void => admission.release(session.address ?? '');
@@ -66,6 +72,7 @@ export async function listenTcpRoom(
       roomAddress,
       onFinished: tls ? undefined : releaseSlot,
     });
+    sessions.add(session);
     let failure: string | undefined;
     socket.on('data', (chunk: Buffer) => session.receive(chunk));
     socket.on('end', () => session.peerEnded());
@@ -74,6 +81,7 @@ export async function listenTcpRoom(
     });
     socket.on('close', () => {
       sockets.delete(socket);
+      sessions.delete(session);
       session.lost(failure);
     });
     session.start();
@@ -102,6 +110,7 @@ export async function listenTcpRoom(
   return {
     server,
     close(graceMs = 2000): Promise<void> {
+      budget.stop();
       return new Promise((resolve) => {
         server.close();
         if (sockets.size === 0) {

@@ -266,6 +266,35 @@ describe('TCP room', () => {
     await reader.waitForLine(/> after$/);
   });
 
+  it('keeps all it holds for members within its budget, dropping those furthest behind', async () => {
+    // Each stuck member alone is far under its own 8 MiB cap; three of them are over 1 MiB.
+    const server = await room({ outputBudgetBytes: 1024 * 1024 });
+    const reader = await plain(server.address.port);
+    const stuck = await Promise.all([1, 2, 3].map(() => plain(server.address.port)));
+    for (const client of stuck) client.socket.pause();
+    const writer = await plain(server.address.port);
+    const big = 'x'.repeat(60_000);
+    // Bounded: at most 100 x 60 KB (under each one's own cap), stopping once the room has
+    // dropped one of the stuck ones.
+    const dropped = () => reader.lines.filter((l) => /left \(too far behind/.test(l)).length;
+    let sent = 0;
+    for (; sent < 100 && dropped() === 0; sent++) {
+      const before = reader.lines.length;
+      writer.socket.write(`${big}\n`);
+      await waitUntil(
+        reader.socket,
+        'lines',
+        () => reader.lines.length > before,
+        5000,
+        'the reader to get a line',
+      );
+    }
+    expect(dropped()).toBeGreaterThan(0);
+    expect(sent).toBeLessThan(100);
+    writer.send('after\n');
+    await reader.waitForLine(/> after$/);
+  });
+
   it('talks plain text to a peer that is not a rocket, and sends only what was typed', async () => {
     const received: Buffer[] = [];
     const echo = net.createServer((socket) => {

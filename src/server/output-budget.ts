@@ -1,0 +1,60 @@
+/** A member whose output may wait in the room's memory. */
+export interface BehindMember {
+  /** Bytes written to it that it has not read yet. */
+  readonly queuedOutputBytes: number;
+  /** Drops it as too far behind, as its own cap does. */
+  dropAsTooFarBehind(): void;
+}
+
+/** Room-wide output waiting for members, at most (see OutputBudget). */
+export const DEFAULT_OUTPUT_BUDGET_BYTES = 256 * 1024 * 1024;
+const CHECK_EVERY_MS = 500;
+
+/**
+ * A bound on all the output a room holds for its members. Each member may fall 8 MiB
+ * behind before it is dropped, but hundreds of members each somewhat behind (400 flooders
+ * that also read, slowly) held 800 MB (found by a flood drill). Twice a second the waiting
+ * output is added up; over the budget, the members furthest behind are dropped as too far
+ * behind until it is back under three quarters of the budget.
+ */
+export class OutputBudget {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly members: () => Iterable<BehindMember>,
+    private readonly budgetBytes = DEFAULT_OUTPUT_BUDGET_BYTES,
+  ) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => this.check(), CHECK_EVERY_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Returns how many members were dropped. */
+  check(): number {
+    let total = 0;
+    const behind: BehindMember[] = [];
+    for (const member of this.members()) {
+      const queued = member.queuedOutputBytes;
+      total += queued;
+      if (queued > 0) behind.push(member);
+    }
+    if (total <= this.budgetBytes) return 0;
+    // Sorted only when over budget, which a room that keeps up never is.
+    const sizes = new Map(behind.map((member) => [member, member.queuedOutputBytes]));
+    behind.sort((a, b) => sizes.get(b)! - sizes.get(a)!);
+    let dropped = 0;
+    for (const member of behind) {
+      if (total <= this.budgetBytes * 0.75) break;
+      total -= sizes.get(member)!;
+      member.dropAsTooFarBehind();
+      dropped += 1;
+    }
+    return dropped;
+  }
+}
