@@ -8,12 +8,18 @@ export interface AdmissionOptions {
   deny?: string[];
   /** Connections (TCP) or peers (UDP) at once. */
   maxConnections?: number;
-  /** Connections at once from one address. */
+  /** Connections at once from one address (default 1,000 over TCP, 100 UDP peers). */
   maxPerAddress?: number;
 }
 
 export const DEFAULT_MAX_CONNECTIONS = 20_000;
 export const DEFAULT_MAX_PER_ADDRESS = 1000;
+/**
+ * UDP peers from one address, by default. A peer costs nothing to make (no handshake), and
+ * each one hears everything: 800 source ports of one host, each within its rate, kept a
+ * room busy for 9 s and drew 80 times their traffic back (a flood drill).
+ */
+export const DEFAULT_UDP_MAX_PER_ADDRESS = 100;
 
 /** "10.0.0.0/8", "192.168.1.7", "fd00::/8", "::1" -> a BlockList entry; a usage error otherwise. */
 function addNetwork(list: net.BlockList, spec: string, flag: string): void {

@@ -9,7 +9,12 @@ import type { MailStore } from '../store/mail-store.js';
 import { openStore } from '../store/open-store.js';
 import { describeListenError } from '../transport/socket-errors.js';
 import type { TlsServerOptions } from '../transport/tls.js';
-import { Admission, type AdmissionOptions } from './admission.js';
+import {
+  Admission,
+  type AdmissionOptions,
+  DEFAULT_MAX_PER_ADDRESS,
+  DEFAULT_UDP_MAX_PER_ADDRESS,
+} from './admission.js';
 import { listenTcpRoom } from './tcp-room-server.js';
 import { listenUdpRoom } from './udp-room-server.js';
 
@@ -107,7 +112,12 @@ async function resolveStore(options: RoomServerOptions): Promise<MailStore> {
  * process.on('SIGINT', () => void server.close());
  */
 export async function startRoomServer(options: RoomServerOptions): Promise<RoomServer> {
-  const admission = new Admission(options.admission); // bad lists fail before anything opens
+  const admission = new Admission({
+    ...options.admission,
+    maxPerAddress:
+      options.admission?.maxPerAddress ??
+      (options.udp ? DEFAULT_UDP_MAX_PER_ADDRESS : DEFAULT_MAX_PER_ADDRESS),
+  }); // bad lists fail before anything opens
   await refuseTakenPort(options);
   const store = await resolveStore(options);
   const mailroom = await Mailroom.open(store, options.mailLimits);

@@ -203,6 +203,18 @@ describe('UDP room', () => {
     await second.waitFor(/third joined$/);
   });
 
+  it('lets 100 peers in from one address by default (a TCP room lets 1,000) and tells the next why not', async () => {
+    const server = await udpRoom();
+    const peers = await Promise.all(Array.from({ length: 100 }, () => plainPeer(server.address.port)));
+    for (const peer of peers) peer.send('hi');
+    await Promise.all(peers.map((peer) => peer.waitFor(/^\*\*\* rocket\/1 /)));
+    const extra = await plainPeer(server.address.port);
+    extra.send('hi');
+    expect(await extra.waitFor(/^(\*\*\* rocket\/1 |!!! )/)).toBe(
+      '!!! too many connections from 127.0.0.1 (at most 100)',
+    );
+  });
+
   it('takes no place from an address for a peer turned away at the door (a wrong room password)', async () => {
     const server = await startRoomServer({
       port: 0,

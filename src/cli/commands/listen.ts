@@ -30,7 +30,7 @@ interface ListenFlags extends SharedChatFlags, TlsFlags {
   allow?: string[];
   deny?: string[];
   maxConns: number;
-  maxConnsPerIp: number;
+  maxConnsPerIp?: number;
   maxMessageBytes: number;
   rate: number;
   rateBytes: number;
@@ -74,7 +74,11 @@ export function registerListen(program: Command): void {
       collect,
     )
     .option('--max-conns <n>', 'connections at once', parsePositiveInt, 20_000)
-    .option('--max-conns-per-ip <n>', 'connections at once from one address', parsePositiveInt, 1000)
+    .option(
+      '--max-conns-per-ip <n>',
+      'connections at once from one address (default: 1000; over UDP, 100 peers)',
+      parsePositiveInt,
+    )
     .option(
       '--max-message-bytes <n>',
       'longest message; longer lines are refused',
