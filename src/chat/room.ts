@@ -200,9 +200,6 @@ export class Room {
    */
   input(member: Member, line: string, id?: string): MessageEvent | undefined {
     if (!this.attached.has(member)) return undefined;
-    // A byte-order mark is not text: Python's str.encode('utf-16') puts one before every
-    // piece it encodes, so it starts lines, not only the stream ("\uFEFF/nick bob").
-    if (line.charCodeAt(0) === 0xfeff) line = line.slice(1);
     const command = parseCommand(line);
     if (command.name === 'say' || command.name === 'me') return this.dispatch(member, command, id);
     // Only plain messages may wait in a batch; anything else keeps its place after them, and

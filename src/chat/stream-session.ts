@@ -498,7 +498,7 @@ export class StreamSession implements Member {
   }
 
   private switchDecoderAhead(line: string): void {
-    const command = parseCommand(line.charCodeAt(0) === 0xfeff ? line.slice(1) : line);
+    const command = parseCommand(line);
     if (command.name !== 'encoding' || command.encoding === undefined || !isKnownEncoding(command.encoding))
       return;
     const encoding = command.encoding.trim().toLowerCase();

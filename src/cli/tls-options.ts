@@ -8,6 +8,7 @@ import {
   type ServerCertificate,
 } from '../transport/certificates.js';
 import { knownHostsPath } from '../transport/known-hosts.js';
+import { isWildcardAddress } from '../transport/socket-errors.js';
 import type { TlsClientOptions, TlsServerOptions, TlsVersion } from '../transport/tls.js';
 
 /** The TLS flags of listen and connect. */
@@ -134,7 +135,7 @@ export async function serverTlsFromFlags(
     certFile: flags.cert,
     keyFile: flags.key,
     dataDir: flags.dataDir ?? defaultDataDir(),
-    hostNames: host === undefined || host === '::' || host === '0.0.0.0' ? [] : [host],
+    hostNames: host === undefined || isWildcardAddress(host) ? [] : [host],
   });
   const tls: TlsServerOptions = {
     cert: certificate.cert,

@@ -28,7 +28,10 @@ export const COMMAND_HELP = [
   '//TEXT             send a message that starts with /',
 ];
 
-export function parseCommand(line: string): Command {
+export function parseCommand(text: string): Command {
+  // A byte-order mark is not text: Python's str.encode('utf-16') puts one before every
+  // piece it encodes, so it starts lines, not only the stream ("\uFEFF/nick bob").
+  const line = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   if (!line.startsWith('/') || line.startsWith('//')) {
     return { name: 'say', text: line.startsWith('//') ? line.slice(1) : line };
   }

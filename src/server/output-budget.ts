@@ -38,20 +38,19 @@ export class OutputBudget {
   /** Returns how many members were dropped. */
   check(): number {
     let total = 0;
-    const behind: BehindMember[] = [];
+    const behind: Array<{ member: BehindMember; queued: number }> = [];
     for (const member of this.members()) {
       const queued = member.queuedOutputBytes;
       total += queued;
-      if (queued > 0) behind.push(member);
+      if (queued > 0) behind.push({ member, queued });
     }
     if (total <= this.budgetBytes) return 0;
     // Sorted only when over budget, which a room that keeps up never is.
-    const sizes = new Map(behind.map((member) => [member, member.queuedOutputBytes]));
-    behind.sort((a, b) => sizes.get(b)! - sizes.get(a)!);
+    behind.sort((a, b) => b.queued - a.queued);
     let dropped = 0;
-    for (const member of behind) {
+    for (const { member, queued } of behind) {
       if (total <= this.budgetBytes * 0.75) break;
-      total -= sizes.get(member)!;
+      total -= queued;
       member.dropAsTooFarBehind();
       dropped += 1;
     }

@@ -5,6 +5,7 @@ import type { Room } from '../chat/room.js';
 import type { EncodingPair } from '../protocol/codec.js';
 import { pongTo } from '../protocol/ping.js';
 import { decodeDatagram, encodeDatagram, isRocketDatagram } from '../protocol/udp-wire.js';
+import { isWildcardAddress } from '../transport/socket-errors.js';
 import type { Link } from '../transport/types.js';
 import { bindUdp, peerLabel } from '../transport/udp-socket.js';
 import { Admission, DEFAULT_MAX_CONNECTIONS } from './admission.js';
@@ -148,7 +149,7 @@ export async function listenUdpRoom(
       }
       // A socket bound to every address cannot tell which one a datagram came to (Node has
       // no IP_PKTINFO): the greeting names the port alone rather than "[::]".
-      const roomAddress = isWildcard(bound.address)
+      const roomAddress = isWildcardAddress(bound.address)
         ? `port ${bound.port}`
         : `${formatAddress(bound.address)}:${bound.port}`;
       const added = new DatagramSession(
@@ -210,10 +211,6 @@ export async function listenUdpRoom(
       return new Promise((resolve) => setImmediate(() => socket.close(() => resolve())));
     },
   };
-}
-
-function isWildcard(address: string): boolean {
-  return address === '::' || address === '0.0.0.0';
 }
 
 function formatAddress(address: string): string {

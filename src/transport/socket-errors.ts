@@ -9,6 +9,11 @@ function errnoOf(err: unknown): string | undefined {
     : undefined;
 }
 
+/** The address a socket bound to every interface reports ("::" or "0.0.0.0"). */
+export function isWildcardAddress(address: string | undefined): boolean {
+  return address === '::' || address === '0.0.0.0';
+}
+
 /** Formats host:port, bracketing IPv6 literals. */
 export function formatHostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;

@@ -101,7 +101,6 @@ describe.skipIf(process.platform !== 'linux')('a room under attack (real process
         });
     }
     await flooder.waitForLine(/disconnected for flooding/, 1000);
-    expect(Date.now() - started).toBeLessThan(20_000);
     flooder.destroy();
     await stillServes(port, 'long');
   }, 40_000);

@@ -20,6 +20,19 @@ async function room(options: Partial<Parameters<typeof startRoomServer>[0]> = {}
   return server;
 }
 
+/** `writer` says `line`, and the reader (who keeps up) has it before the next. */
+async function sayThrough(writer: LineClient, reader: LineClient, line: string): Promise<void> {
+  const before = reader.lines.length;
+  writer.socket.write(`${line}\n`);
+  await waitUntil(
+    reader.socket,
+    'lines',
+    () => reader.lines.length > before,
+    5000,
+    'the reader to get a line',
+  );
+}
+
 async function plain(port: number, encoding = 'utf-8'): Promise<LineClient> {
   const client = await LineClient.connect(port, '127.0.0.1', encoding);
   cleanups.push(() => client.destroy());
@@ -250,15 +263,7 @@ describe('TCP room', () => {
     let sent = 0;
     // The reader keeps up (we wait for each line); the stuck client falls behind.
     for (; sent < 400 && server.room.size === 3; sent++) {
-      const before = reader.lines.length;
-      writer.socket.write(`${big}\n`);
-      await waitUntil(
-        reader.socket,
-        'lines',
-        () => reader.lines.length > before,
-        5000,
-        'the reader to get a line',
-      );
+      await sayThrough(writer, reader, big);
     }
     await reader.waitForLine(/^\*\*\* stuck left \(too far behind/, 10_000);
     expect(sent).toBeLessThan(400);
@@ -279,15 +284,7 @@ describe('TCP room', () => {
     const dropped = () => reader.lines.filter((l) => /left \(too far behind/.test(l)).length;
     let sent = 0;
     for (; sent < 100 && dropped() === 0; sent++) {
-      const before = reader.lines.length;
-      writer.socket.write(`${big}\n`);
-      await waitUntil(
-        reader.socket,
-        'lines',
-        () => reader.lines.length > before,
-        5000,
-        'the reader to get a line',
-      );
+      await sayThrough(writer, reader, big);
     }
     expect(dropped()).toBeGreaterThan(0);
     expect(sent).toBeLessThan(100);

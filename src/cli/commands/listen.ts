@@ -4,7 +4,7 @@ import { LocalMember } from '../../chat/local-member.js';
 import { UsageError } from '../../errors.js';
 import { rawListen, stdoutWaitsForReader } from '../../raw/index.js';
 import { startRoomServer } from '../../server/room-server.js';
-import { formatHostPort } from '../../transport/socket-errors.js';
+import { formatHostPort, isWildcardAddress } from '../../transport/socket-errors.js';
 import { ChatConsole } from '../chat-console.js';
 import { addSharedChatOptions, checkChatFlags, type SharedChatFlags } from '../chat-options.js';
 import { parsePort, parsePositiveInt, parseSeconds } from '../options.js';
@@ -235,10 +235,9 @@ async function runRoom(
   consoleUi.refreshPrompt();
   process.once('SIGINT', () => void shutdown());
   process.once('SIGTERM', () => void shutdown());
-  const where =
-    address.address === '::' || address.address === '0.0.0.0'
-      ? `port ${address.port} of every address of this machine (rocket ip lists them)`
-      : formatHostPort(address.address, address.port);
+  const where = isWildcardAddress(address.address)
+    ? `port ${address.port} of every address of this machine (rocket ip lists them)`
+    : formatHostPort(address.address, address.port);
   consoleUi.note(`you are ${local.nick}; the room is on ${where}`);
   consoleUi.note(
     server.durable
